@@ -1,0 +1,38 @@
+"""Settings: defaults, then an instance config file, then ``CONTENTAPI_*`` environment variables,
+then the mapping given to ``create_app`` (tests), each layer overriding the one before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPOSITORY_DIR = PACKAGE_DIR.parent
+
+DEFAULTS = {
+    # Folder of procedure files (Markdown with YAML front matter).
+    "CONTENT_DIR": str(PACKAGE_DIR / "content" / "procedures"),
+    # Folder of gettext catalogs: <locale>/LC_MESSAGES/messages.po and .mo, plus messages.pot.
+    "TRANSLATIONS_DIR": str(REPOSITORY_DIR / "translations"),
+    # How often each worker looks for catalogs published by another process, in seconds.
+    "CATALOG_CHECK_INTERVAL": 1.0,
+    # Cache-Control max-age for content responses, in seconds.
+    "CACHE_MAX_AGE": 300,
+    # How many rendered responses each worker keeps (each procedure x locale x format is one).
+    "RESPONSE_CACHE_SIZE": 4096,
+    # Largest request body accepted, in bytes (catalog uploads are the only bodies).
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Name of the instance config file inside the Flask instance folder.
+    "INSTANCE_CONFIG": "contentapi.cfg",
+}
+
+ENVIRONMENT_PREFIX = "CONTENTAPI"
+
+
+def load_config(app, overrides: dict | None) -> None:
+    """Layer the settings onto ``app.config`` in the documented order."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile(app.config["INSTANCE_CONFIG"], silent=True)
+    app.config.from_prefixed_env(ENVIRONMENT_PREFIX)
+    if overrides:
+        app.config.from_mapping(overrides)

@@ -1,0 +1,129 @@
+"""The content model: a procedure is front matter plus sections of blocks.
+
+Every translatable string carries a *message context* (msgctxt) naming the
+procedure, the section and the block, so that a change to one English paragraph
+makes only that paragraph's translations stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The section vocabulary. A fixed list lets partners rely on ids, lets the page
+# map sections onto schema.org MedicalProcedure properties, and turns a typo in
+# a content file into a start-up error instead of a silently renamed section.
+SECTION_IDS: dict[str, str | None] = {
+    "overview": None,
+    "how-it-works": None,
+    "preparation": "preparation",
+    "procedure": "howPerformed",
+    "aftercare": "followup",
+    "recovery": "followup",
+    "risks": None,
+    "when-to-get-help": None,
+    "more-information": None,
+}
+
+BLOCK_TYPES = ("paragraph", "list")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One translatable string: its msgctxt, its English source and where it came from."""
+
+    context: str
+    source: str
+    line: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or a list. ``source`` is the block's Markdown, the msgid translators see."""
+
+    type: str
+    index: int
+    source: str
+    line: int
+    ordered: bool = False
+
+    def message(self, slug: str, section: "Section") -> Message:
+        """The catalog message for this block."""
+        return Message(
+            context=f"{slug}/{section.id}/{self.index}",
+            source=self.source,
+            line=self.line,
+            comment=f'{self.type} {self.index} of section "{section.heading}"',
+        )
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a procedure page with a stable id from SECTION_IDS."""
+
+    id: str
+    heading: str
+    line: int
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """One procedure file, parsed and validated."""
+
+    slug: str
+    title: str
+    summary: str
+    also_known_as: tuple[str, ...]
+    reviewed: dt.date
+    next_review: dt.date
+    updated: dt.date
+    attribution: str
+    source: str
+    related: tuple[str, ...]
+    procedure_type: str | None
+    body_location: str | None
+    sections: tuple[Section, ...]
+    path: Path
+    line: int = 1
+    # Modification time of the source file (seconds since the epoch), for Last-Modified.
+    modified: float = 0.0
+    # Line numbers of front-matter keys, for messages that point at the source.
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def messages(self) -> list[Message]:
+        """Every translatable string of the procedure, in page order."""
+        slug = self.slug
+        lines = self.key_lines
+        out = [
+            Message(f"{slug}/title", self.title, lines.get("title", 1), "procedure title"),
+            Message(f"{slug}/summary", self.summary, lines.get("summary", 1), "procedure summary"),
+        ]
+        for number, name in enumerate(self.also_known_as, start=1):
+            out.append(
+                Message(f"{slug}/also-known-as/{number}", name, lines.get("also_known_as", 1), "another name for the procedure")
+            )
+        out.append(Message(f"{slug}/attribution", self.attribution, lines.get("attribution", 1), "attribution of the content"))
+        for section in self.sections:
+            out.append(Message(f"{slug}/{section.id}/heading", section.heading, section.line, "section heading"))
+            out.extend(block.message(slug, section) for block in section.blocks)
+        return out
+
+
+@dataclass(frozen=True)
+class Library:
+    """All procedures, by slug, in a stable order (by slug)."""
+
+    procedures: dict[str, Procedure]
+
+    def __iter__(self):
+        return iter(self.procedures.values())
+
+    def __len__(self) -> int:
+        return len(self.procedures)
+
+    def get(self, slug: str) -> Procedure | None:
+        """The procedure with this slug, or None."""
+        return self.procedures.get(slug)

@@ -1,0 +1,114 @@
+"""A procedure in one locale, block by block, with English wherever a translation is missing.
+
+Plain Python: the JSON API, the HTML pages, the export and the audit suite all
+read the same LocalizedProcedure, so they cannot disagree on what was served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contentapi.content.model import Block, Procedure, Section
+from contentapi.content.render import BlockShapeError, RenderedBlock, plain_text, render_block, render_inline
+from contentapi.i18n.catalogs import LocaleCatalog
+from contentapi.i18n.locales import DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """A short string (title, heading) and the language it is actually in."""
+
+    text: str
+    html: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class LocalizedBlock:
+    """A rendered block and the language it is actually in."""
+
+    block: RenderedBlock
+    lang: str
+    context: str
+
+
+@dataclass(frozen=True)
+class LocalizedSection:
+    """A section's heading and blocks in one locale."""
+
+    id: str
+    heading: LocalizedText
+    blocks: tuple[LocalizedBlock, ...]
+
+
+@dataclass(frozen=True)
+class LocalizedProcedure:
+    """Everything a page or a JSON document shows of a procedure in one locale."""
+
+    procedure: Procedure
+    locale: str
+    title: LocalizedText
+    summary: LocalizedText
+    also_known_as: tuple[LocalizedText, ...]
+    attribution: LocalizedText
+    sections: tuple[LocalizedSection, ...]
+
+    @property
+    def fallback_count(self) -> int:
+        """How many strings are served in English because their translation is missing or fuzzy."""
+        texts = [self.title, self.summary, *self.also_known_as, self.attribution]
+        for section in self.sections:
+            texts.append(section.heading)
+            texts.extend(section.blocks)
+        return sum(1 for item in texts if item.lang != self.locale)
+
+    @property
+    def complete(self) -> bool:
+        """True when every string is in the requested locale."""
+        return self.fallback_count == 0
+
+
+def _text(catalog: LocaleCatalog, context: str, source: str) -> LocalizedText:
+    translated = catalog.translate(context, source) if catalog.locale != DEFAULT_LOCALE else None
+    if translated and translated.strip():
+        html = render_inline(translated.strip())
+        text = plain_text(html)
+        if text:
+            return LocalizedText(text, html, catalog.locale)
+    html = render_inline(source)
+    return LocalizedText(plain_text(html), html, DEFAULT_LOCALE)
+
+
+def _block(catalog: LocaleCatalog, slug: str, section: Section, block: Block) -> LocalizedBlock:
+    context = block.message(slug, section).context
+    translated = catalog.translate(context, block.source) if catalog.locale != DEFAULT_LOCALE else None
+    if translated:
+        try:
+            return LocalizedBlock(render_block(block.type, translated, block.ordered), catalog.locale, context)
+        except BlockShapeError:
+            pass  # A translation that broke the block's shape is not served; English is.
+    return LocalizedBlock(render_block(block.type, block.source, block.ordered), DEFAULT_LOCALE, context)
+
+
+def localize(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedProcedure:
+    """Translate every string of ``procedure`` with ``catalog``, falling back to English per string."""
+    slug = procedure.slug
+    return LocalizedProcedure(
+        procedure=procedure,
+        locale=catalog.locale,
+        title=_text(catalog, f"{slug}/title", procedure.title),
+        summary=_text(catalog, f"{slug}/summary", procedure.summary),
+        also_known_as=tuple(
+            _text(catalog, f"{slug}/also-known-as/{number}", name)
+            for number, name in enumerate(procedure.also_known_as, start=1)
+        ),
+        attribution=_text(catalog, f"{slug}/attribution", procedure.attribution),
+        sections=tuple(
+            LocalizedSection(
+                id=section.id,
+                heading=_text(catalog, f"{slug}/{section.id}/heading", section.heading),
+                blocks=tuple(_block(catalog, slug, section, block) for block in section.blocks),
+            )
+            for section in procedure.sections
+        ),
+    )
