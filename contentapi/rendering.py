@@ -13,7 +13,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from contentapi import urls
 from contentapi.i18n.catalogs import LocaleCatalog
@@ -28,7 +28,6 @@ def create_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        extensions=["jinja2.ext.do"],
     )
     environment.globals["urls"] = urls
     # JSON-LD in the page's own script, readable and compact; tojson still escapes <, >, & and '.
@@ -54,13 +53,18 @@ class PageRenderer:
         def number(value: int | float) -> str:
             return format_decimal(value, locale=babel_locale)
 
-        def join_list(items: list[str]) -> str:
-            # CLDR list patterns ("A, B and C", "A y B", "A和B"); items are already-safe HTML.
+        def join_list(items) -> Markup:
+            # CLDR list patterns ("A, B and C", "A y B", "A和B"). Each item is a LocalizedText whose
+            # html is sanitised; one in another language than the page keeps its own lang.
             placeholders = [f"\x00{index}\x00" for index in range(len(items))]
             joined = str(escape(format_list(placeholders, locale=babel_locale)))
             for placeholder, item in zip(placeholders, items):
-                joined = joined.replace(placeholder, item)
-            return joined
+                if item.lang == info.code:
+                    span = Markup("<span>{}</span>").format(Markup(item.html))
+                else:
+                    span = Markup('<span lang="{}" dir="ltr">{}</span>').format(item.lang, Markup(item.html))
+                joined = joined.replace(placeholder, span)
+            return Markup(joined)
 
         return self.environment.get_template(template).render(
             _=catalog.gettext,

@@ -1,0 +1,43 @@
+"""The shipped catalogs translate every message of the template, and pages show no English UI."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.pofile import read_po
+
+from contentapi.config import REPOSITORY_DIR
+from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from tests.conftest import SLUG
+
+TRANSLATED = [locale for locale in SUPPORTED_LOCALES if locale != DEFAULT_LOCALE]
+
+
+def read(path):
+    with open(path, "rb") as handle:
+        return read_po(handle)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_every_template_message_is_translated(locale):
+    template = read(REPOSITORY_DIR / "translations" / "messages.pot")
+    po_path, _ = catalog_paths(REPOSITORY_DIR / "translations", locale)
+    catalog = read(po_path)
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        translated = catalog.get(message.id, context=message.context)
+        strings = translated.string if translated else None
+        if isinstance(strings, tuple):
+            strings = all(strings)
+        if not translated or not strings or translated.fuzzy:
+            missing.append((message.context, message.id))
+    assert missing == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_pages_show_no_english_interface_text(live_server, locale):
+    page = live_server.get(f"/{locale}/procedures/{SLUG}").text
+    for english in ("Also known as", "Last reviewed", "On this page", "Skip to main content", "Reading options"):
+        assert english not in page
