@@ -10,7 +10,7 @@ from contentapi.localize import LocalizedBlock, LocalizedProcedure
 def block_document(item: LocalizedBlock, locale: str) -> dict:
     """One paragraph or list, with the language it is actually served in."""
     block = item.block
-    document: dict = {"id": item.context.split("/", 1)[1].replace("/", "-"), "type": block.type}
+    document: dict = {"id": item.id, "type": block.type}
     if block.type == "list":
         document["items"] = list(block.items or ())
         document["ordered"] = block.ordered

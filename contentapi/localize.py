@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contentapi.content.model import Block, Procedure, Section
+from contentapi.content.model import Block, Procedure, Section, message_context
 from contentapi.content.render import BlockShapeError, RenderedBlock, plain_text, render_block, render_inline
 from contentapi.i18n.catalogs import LocaleCatalog
 from contentapi.i18n.locales import DEFAULT_LOCALE
@@ -30,6 +30,7 @@ class LocalizedBlock:
     block: RenderedBlock
     lang: str
     context: str
+    id: str
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,15 @@ def _text(catalog: LocaleCatalog, context: str, source: str) -> LocalizedText:
 
 def _block(catalog: LocaleCatalog, slug: str, section: Section, block: Block) -> LocalizedBlock:
     context = block.message(slug, section).context
+    block_id = f"{section.id}-{block.index}"
     translated = catalog.translate(context, block.source) if catalog.locale != DEFAULT_LOCALE else None
     if translated:
         try:
-            return LocalizedBlock(render_block(block.type, translated, block.ordered), catalog.locale, context)
+            rendered = render_block(block.type, translated, block.ordered)
+            return LocalizedBlock(rendered, catalog.locale, context, block_id)
         except BlockShapeError:
             pass  # A translation that broke the block's shape is not served; English is.
-    return LocalizedBlock(render_block(block.type, block.source, block.ordered), DEFAULT_LOCALE, context)
+    return LocalizedBlock(render_block(block.type, block.source, block.ordered), DEFAULT_LOCALE, context, block_id)
 
 
 def localize(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedProcedure:
@@ -96,17 +99,17 @@ def localize(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedProcedure
     return LocalizedProcedure(
         procedure=procedure,
         locale=catalog.locale,
-        title=_text(catalog, f"{slug}/title", procedure.title),
-        summary=_text(catalog, f"{slug}/summary", procedure.summary),
+        title=_text(catalog, message_context(slug, "title"), procedure.title),
+        summary=_text(catalog, message_context(slug, "summary"), procedure.summary),
         also_known_as=tuple(
-            _text(catalog, f"{slug}/also-known-as/{number}", name)
+            _text(catalog, message_context(slug, "also-known-as", number), name)
             for number, name in enumerate(procedure.also_known_as, start=1)
         ),
-        attribution=_text(catalog, f"{slug}/attribution", procedure.attribution),
+        attribution=_text(catalog, message_context(slug, "attribution"), procedure.attribution),
         sections=tuple(
             LocalizedSection(
                 id=section.id,
-                heading=_text(catalog, f"{slug}/{section.id}/heading", section.heading),
+                heading=_text(catalog, message_context(slug, section.id, "heading"), section.heading),
                 blocks=tuple(_block(catalog, slug, section, block) for block in section.blocks),
             )
             for section in procedure.sections

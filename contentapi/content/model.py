@@ -29,6 +29,11 @@ SECTION_IDS: dict[str, str | None] = {
 BLOCK_TYPES = ("paragraph", "list")
 
 
+def message_context(slug: str, *parts: str | int) -> str:
+    """The msgctxt of a procedure's string: ``slug/section/3``, ``slug/title``..."""
+    return "/".join((slug, *map(str, parts)))
+
+
 @dataclass(frozen=True)
 class Message:
     """One translatable string: its msgctxt, its English source and where it came from."""
@@ -52,7 +57,7 @@ class Block:
     def message(self, slug: str, section: "Section") -> Message:
         """The catalog message for this block."""
         return Message(
-            context=f"{slug}/{section.id}/{self.index}",
+            context=message_context(slug, section.id, self.index),
             source=self.source,
             line=self.line,
             comment=f'{self.type} {self.index} of section "{section.heading}"',
@@ -98,16 +103,16 @@ class Procedure:
         slug = self.slug
         lines = self.key_lines
         out = [
-            Message(f"{slug}/title", self.title, lines.get("title", 1), "procedure title"),
-            Message(f"{slug}/summary", self.summary, lines.get("summary", 1), "procedure summary"),
+            Message(message_context(slug, "title"), self.title, lines.get("title", 1), "procedure title"),
+            Message(message_context(slug, "summary"), self.summary, lines.get("summary", 1), "procedure summary"),
         ]
         for number, name in enumerate(self.also_known_as, start=1):
             out.append(
-                Message(f"{slug}/also-known-as/{number}", name, lines.get("also_known_as", 1), "another name for the procedure")
+                Message(message_context(slug, "also-known-as", number), name, lines.get("also_known_as", 1), "another name for the procedure")
             )
-        out.append(Message(f"{slug}/attribution", self.attribution, lines.get("attribution", 1), "attribution of the content"))
+        out.append(Message(message_context(slug, "attribution"), self.attribution, lines.get("attribution", 1), "attribution of the content"))
         for section in self.sections:
-            out.append(Message(f"{slug}/{section.id}/heading", section.heading, section.line, "section heading"))
+            out.append(Message(message_context(slug, section.id, "heading"), section.heading, section.line, "section heading"))
             out.extend(block.message(slug, section) for block in section.blocks)
         return out
 
