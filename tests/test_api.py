@@ -60,6 +60,7 @@ def test_unknown_slug_is_a_problem(live_server):
     assert response.headers["Content-Type"] == PROBLEM
     problem = response.json()
     assert problem["status"] == 404 and problem["title"] == "Unknown procedure"
+    assert response.headers["Content-Language"] == "en"
     assert "/api/v1/procedures" in problem["detail"]
 
 

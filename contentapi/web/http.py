@@ -32,6 +32,7 @@ def problem_response(status: int, title: str, detail: str, type_: str = "about:b
     response = current_app.json.response(document)
     response.status_code = status
     response.mimetype = PROBLEM
+    response.headers["Content-Language"] = "en"  # problem details are written in English
     return response
 
 
