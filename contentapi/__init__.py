@@ -31,6 +31,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
 
+    from contentapi.web import embed
+
+    embed.init_app(app)
+
     from contentapi import cli
 
     cli.init_app(app)

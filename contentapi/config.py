@@ -22,6 +22,10 @@ DEFAULTS = {
     "RESPONSE_CACHE_SIZE": 4096,
     # Largest request body accepted, in bytes (catalog uploads are the only bodies).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Partner registry (TOML): origins, hashed API keys, themes. Empty: contentapi/partners.example.toml.
+    "PARTNERS": "",
+    # Public origin partners link to (https://content.example.org); empty: the request's host.
+    "PUBLIC_URL": "",
     # Name of the instance config file inside the Flask instance folder.
     "INSTANCE_CONFIG": "contentapi.cfg",
 }
