@@ -1,0 +1,147 @@
+"""axe-core in every frame: load the script (the one bundled with axe-selenium-python, or --axe-script),
+inject it into the top document and each frame, nested and cross-origin ones included, and run it
+once from the top with ``iframes: true`` so axe's frame messaging gathers every frame's results.
+
+axe-selenium-python's own ``inject()`` reaches only the top document and its ``run()`` pastes the
+options into the script with ``%s``; both are avoided here: options travel as a JSON string argument.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import util
+from pathlib import Path
+
+from selenium.common.exceptions import WebDriverException
+
+from audits.model import INCOMPLETE, VIOLATION, Finding
+
+MAX_FRAME_DEPTH = 6
+
+# After the script itself: accept frame messages from any origin (partner pages frame us and vice versa)
+# and hand back this document's frames so they can be injected in turn.
+AFTER_INJECT = """
+;axe.configure({allowedOrigins: ['<unsafe_all_origins>']});
+return Array.prototype.slice.call(document.querySelectorAll('iframe, frame'));
+"""
+
+RUN_SCRIPT = """
+var done = arguments[arguments.length - 1];
+var context = arguments[0] ? JSON.parse(arguments[0]) : document;
+var options = JSON.parse(arguments[1]);
+function nodes(list) {
+  return list.map(function (node) {
+    return {target: node.target, html: node.html, impact: node.impact, summary: node.failureSummary || '',
+            messages: [].concat(node.any, node.all, node.none).map(function (check) { return check.message; })};
+  });
+}
+function rules(list) {
+  return list.map(function (rule) {
+    return {id: rule.id, impact: rule.impact, tags: rule.tags, help: rule.help, description: rule.description,
+            helpUrl: rule.helpUrl, nodes: nodes(rule.nodes)};
+  });
+}
+axe.run(context, options).then(function (results) {
+  done({version: results.testEngine.version, violations: rules(results.violations),
+        incomplete: rules(results.incomplete), passes: results.passes.length,
+        inapplicable: results.inapplicable.length});
+}, function (error) { done({error: String(error && error.message || error)}); });
+"""
+
+_SC_TAG = re.compile(r"^wcag(\d)(\d)(\d+)$")
+
+
+def bundled_axe_path() -> Path:
+    """axe.min.js as shipped inside the axe-selenium-python package (axe-core 4.10.2)."""
+    spec = util.find_spec("axe_selenium_python")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("axe-selenium-python is not installed")
+    return Path(spec.origin).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@lru_cache(maxsize=4)
+def load_axe_source(path: str | None = None) -> str:
+    """The axe script text (read once per path)."""
+    script_path = Path(path) if path else bundled_axe_path()
+    source = script_path.read_text(encoding="utf-8")
+    if "axe" not in source[:5000] and "axe.run" not in source:
+        raise ValueError(f"{script_path} does not look like axe-core's axe.min.js")
+    return source
+
+
+def inject(browser, source: str) -> int:
+    """Inject axe into the current frame and every frame below it; the number of documents reached."""
+    driver = browser.driver
+    reached = 0
+
+    def into(depth: int) -> None:
+        nonlocal reached
+        frames = driver.execute_script(source + AFTER_INJECT)
+        reached += 1
+        if depth >= MAX_FRAME_DEPTH:
+            return
+        for frame in frames or []:
+            try:
+                driver.switch_to.frame(frame)
+            except WebDriverException:
+                continue  # gone or not a document (the frame is then reported by axe as not tested)
+            try:
+                into(depth + 1)
+            except WebDriverException:
+                pass  # a frame that refuses scripts (sandbox) stays untested; axe lists it under frame-tested
+            finally:
+                driver.switch_to.parent_frame()
+
+    driver.switch_to.default_content()
+    into(0)
+    return reached
+
+
+def run(browser, options: dict, context: dict | None) -> dict:
+    """Run axe from the top document; the trimmed results (violations, incomplete, counts, version)."""
+    browser.driver.switch_to.default_content()
+    context_json = json.dumps(context) if context else ""
+    results = browser.driver.execute_async_script(RUN_SCRIPT, context_json, json.dumps(options))
+    if not isinstance(results, dict):
+        raise RuntimeError("axe returned nothing")
+    if "error" in results:
+        raise RuntimeError(f"axe failed: {results['error']}")
+    return results
+
+
+def success_criteria(tags: list[str]) -> list[str]:
+    """WCAG success criteria named by axe tags: ``wcag143`` -> ``1.4.3``, ``wcag1412`` -> ``1.4.12``."""
+    criteria = []
+    for tag in tags:
+        match = _SC_TAG.match(tag)
+        if match:
+            criteria.append(".".join(match.groups()))
+    return criteria
+
+
+def findings(results: dict) -> tuple[list[Finding], list[Finding]]:
+    """axe results as findings: (violations, needs review)."""
+    from audits.signature import signature
+
+    out: dict[str, list[Finding]] = {VIOLATION: [], INCOMPLETE: []}
+    for kind, key in ((VIOLATION, "violations"), (INCOMPLETE, "incomplete")):
+        for rule in results.get(key, []):
+            for node in rule["nodes"]:
+                message = node.get("summary") or "; ".join(m for m in node.get("messages", []) if m) or rule["help"]
+                out[kind].append(
+                    Finding(
+                        check="axe",
+                        rule=rule["id"],
+                        kind=kind,
+                        message=f"{rule['help']}. {message}".strip(),
+                        impact=node.get("impact") or rule.get("impact"),
+                        wcag=success_criteria(rule.get("tags", [])),
+                        help_url=rule.get("helpUrl"),
+                        target=node.get("target", []),
+                        html=node.get("html", ""),
+                        signature=signature(node.get("html", ""), node.get("target", [])),
+                    )
+                )
+    return out[VIOLATION], out[INCOMPLETE]

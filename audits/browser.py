@@ -1,0 +1,163 @@
+"""Browsers for the audit: headless Chromium through a chromedriver (never Selenium Manager), or any
+W3C WebDriver endpoint with --remote. A browser that hangs or crashes is thrown away and replaced.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import threading
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--force-color-profile=srgb",
+)
+
+
+class BrowserError(RuntimeError):
+    """The browser could not be started (one line for the command line)."""
+
+
+def find_chromedriver(path: str | None) -> str:
+    """The chromedriver to use: the one given, or the one on PATH."""
+    if path:
+        resolved = shutil.which(path) or path
+    else:
+        resolved = shutil.which("chromedriver")
+    if not resolved:
+        raise BrowserError("chromedriver not found on PATH; install it or pass --driver PATH")
+    return resolved
+
+
+def chromium_options(width: int, height: int, binary: str | None = None) -> Options:
+    """Headless Chromium options that work on locked-down machines (root, no GPU, no network)."""
+    options = Options()
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={width},{height}")
+    if binary is None:
+        binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if binary:
+        options.binary_location = binary
+    # Every page gets our own page-load limit; "normal" waits for the load event.
+    options.page_load_strategy = "normal"
+    return options
+
+
+class Browser:
+    """One browser session and what the audit asks of it."""
+
+    def __init__(self, driver, service: Service | None, remote: bool, timeout: float, window: tuple[int, int]):
+        self.driver = driver
+        self.service = service
+        self.remote = remote
+        self.window = window
+        self.cdp = not remote and hasattr(driver, "execute_cdp_cmd")
+        driver.set_page_load_timeout(timeout)
+        driver.set_script_timeout(timeout)
+        self.chrome_width = 0
+        self.pages_since_start = 0
+
+    def execute(self, script: str, *arguments):
+        """Run a script in the current frame and return its value."""
+        return self.driver.execute_script(script, *arguments)
+
+    def set_width(self, width: int) -> None:
+        """Make the viewport ``width`` CSS pixels wide (window chrome added where there is any)."""
+        self.driver.set_window_size(width + self.chrome_width, self.window[1])
+
+    def restore_size(self) -> None:
+        """Back to the audit's normal window size."""
+        self.driver.set_window_size(self.window[0], self.window[1])
+
+    def capture(self, rect: tuple[float, float, float, float] | None = None):
+        """A screenshot of the viewport, or of a rectangle of it (viewport CSS pixels), as a Pillow image."""
+        from PIL import Image
+
+        if rect is not None and self.cdp:
+            left, top, width, height = rect
+            data = self.driver.execute_cdp_cmd(
+                "Page.captureScreenshot",
+                {"format": "png", "clip": {"x": left, "y": top, "width": width, "height": height, "scale": 1}},
+            )["data"]
+            return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
+        image = Image.open(io.BytesIO(self.driver.get_screenshot_as_png())).convert("RGB")
+        if rect is not None:
+            left, top, width, height = rect
+            image = image.crop((int(left), int(top), int(left + width), int(top + height)))
+        return image
+
+    def kill(self) -> None:
+        """End the browser now, even when it hangs (the blocked command then fails)."""
+        if self.service is not None and self.service.process is not None:
+            try:
+                self.service.process.kill()
+            except OSError:
+                pass
+
+    def quit(self) -> None:
+        """End the session politely, then make sure the driver process is gone."""
+        finished = threading.Event()
+
+        def polite():
+            try:
+                self.driver.quit()
+            except Exception:  # noqa: BLE001 - a dead browser cannot be quit politely
+                pass
+            finished.set()
+
+        threading.Thread(target=polite, daemon=True).start()
+        if not finished.wait(10):
+            self.kill()
+
+
+class BrowserFactory:
+    """Starts browsers: local headless Chromium, or sessions on a remote WebDriver endpoint."""
+
+    def __init__(self, driver_path: str | None, remote_url: str | None, timeout: float,
+                 window: tuple[int, int], binary: str | None = None):
+        self.remote_url = remote_url
+        self.timeout = timeout
+        self.window = window
+        self.binary = binary
+        self.driver_path = None if remote_url else find_chromedriver(driver_path)
+
+    def start(self) -> Browser:
+        """A new browser session, ready for the audit."""
+        width, height = self.window
+        try:
+            if self.remote_url:
+                from selenium.webdriver.remote.client_config import ClientConfig
+
+                # The endpoint knows where its browser is; only an explicit --browser-binary is passed on.
+                options = chromium_options(width, height, self.binary or "")
+                config = ClientConfig(remote_server_addr=self.remote_url, timeout=int(self.timeout + 30))
+                driver = webdriver.Remote(command_executor=self.remote_url, options=options, client_config=config)
+                service = None
+            else:
+                service = Service(executable_path=self.driver_path)
+                driver = webdriver.Chrome(service=service, options=chromium_options(width, height, self.binary))
+        except WebDriverException as error:
+            message = (error.msg or str(error)).strip().splitlines()[0]
+            where = self.remote_url or self.driver_path
+            raise BrowserError(f"could not start a browser through {where}: {message}") from None
+        browser = Browser(driver, service, bool(self.remote_url), self.timeout, self.window)
+        inner, outer = driver.execute_script("return [window.innerWidth, window.outerWidth]")
+        browser.chrome_width = max(0, int(outer) - int(inner)) if int(outer) > int(inner) and outer - inner < 60 else 0
+        return browser
