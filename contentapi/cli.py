@@ -84,3 +84,9 @@ def translations_dir() -> Path:
     from contentapi.config import DEFAULTS
 
     return Path(os.environ.get("CONTENTAPI_TRANSLATIONS_DIR") or DEFAULTS["TRANSLATIONS_DIR"])
+
+
+from contentapi.embed.commands import demo_partner, partners  # noqa: E402  (partner embedding, issue 3)
+
+main.add_command(partners)
+main.add_command(demo_partner)

@@ -151,7 +151,12 @@ class Partner:
 
     def allows_origin(self, origin: str | None) -> bool:
         """True when ``origin`` is exactly one of this partner's origins."""
-        return origin is not None and normalize_origin(origin) in self.origins
+        if not origin:
+            return False
+        try:
+            return normalize_origin(origin) in self.origins
+        except ValueError:
+            return False  # "null", wildcards, paths: never a registered origin
 
 
 @dataclass(frozen=True)
