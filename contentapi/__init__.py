@@ -31,6 +31,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
 
+    from contentapi.web import translations
+
+    app.register_blueprint(translations.blueprint)
+
     from contentapi.web import embed
 
     embed.init_app(app)

@@ -49,36 +49,6 @@ def export_command(directory: Path, base_url: str) -> None:
     click.echo(f"exported {count} responses to {directory}")
 
 
-@main.group("i18n")
-def i18n() -> None:
-    """Translation catalogs: extract, init, update, compile, stats, check."""
-
-
-@i18n.command("compile")
-@click.option("--directory", "-d", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Translations folder (default: CONTENTAPI_TRANSLATIONS_DIR or the repository's).")
-def i18n_compile(directory: Path | None) -> None:
-    """Compile every locale's .po into .mo, atomically; fuzzy entries are left out."""
-    from contentapi.i18n.catalogs import CatalogError, catalog_paths, compile_po_bytes, atomic_write
-    from contentapi.i18n.locales import SUPPORTED_LOCALES, DEFAULT_LOCALE
-
-    folder = directory or translations_dir()
-    compiled = 0
-    for locale in SUPPORTED_LOCALES:
-        if locale == DEFAULT_LOCALE:
-            continue
-        po_path, mo_path = catalog_paths(folder, locale)
-        if not po_path.exists():
-            continue
-        try:
-            data = compile_po_bytes(po_path.read_bytes(), locale)
-        except CatalogError as error:
-            fail(f"{po_path}: {error}")
-        atomic_write(mo_path, data)
-        compiled += 1
-    click.echo(f"compiled {compiled} catalogs in {folder}")
-
-
 def translations_dir() -> Path:
     """The translations folder from the environment or the default."""
     from contentapi.config import DEFAULTS
@@ -86,7 +56,7 @@ def translations_dir() -> Path:
     return Path(os.environ.get("CONTENTAPI_TRANSLATIONS_DIR") or DEFAULTS["TRANSLATIONS_DIR"])
 
 
-from contentapi.embed.commands import demo_partner, partners  # noqa: E402  (partner embedding, issue 3)
+from contentapi.i18n.cli import i18n, tokens  # noqa: E402  (translator workflow, issue 4)
 
-main.add_command(partners)
-main.add_command(demo_partner)
+main.add_command(i18n)
+main.add_command(tokens)

@@ -26,6 +26,13 @@ DEFAULTS = {
     "PARTNERS": "",
     # Public origin partners link to (https://content.example.org); empty: the request's host.
     "PUBLIC_URL": "",
+    # Translator tokens file (JSON of names, locales and SHA-256 hashes; `contentapi tokens add`).
+    # Empty: publishing over HTTP is not configured and /api/v1/translations answers 503.
+    "TOKENS": "",
+    # Revision history of published catalogs; empty: <TRANSLATIONS_DIR>/.revisions.
+    "TRANSLATION_REVISIONS_DIR": "",
+    # Largest .po upload accepted by PUT and preview, in bytes (413 above).
+    "TRANSLATION_MAX_BYTES": 1024 * 1024,
     # Name of the instance config file inside the Flask instance folder.
     "INSTANCE_CONFIG": "contentapi.cfg",
 }

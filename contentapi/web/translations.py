@@ -1,0 +1,276 @@
+"""Translators' HTTP API: fetch, publish, list revisions, restore and preview a locale's catalog.
+
+Every route needs ``Authorization: Bearer TOKEN`` with a token scoped to the locale
+(401 missing or wrong, 403 other locale). When ``TOKENS`` (CONTENTAPI_TOKENS) is not
+set, publishing is not configured and every route answers 503 saying so. The work is
+done by ``contentapi.i18n.publishing`` and ``contentapi.i18n.tokens``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from contentapi import urls
+from contentapi.i18n.locales import DEFAULT_LOCALE
+from contentapi.i18n.publishing import (
+    CatalogRejected,
+    NoCatalog,
+    PreconditionFailed,
+    Publisher,
+    Revision,
+    StorageError,
+    UnknownRevision,
+    preview_catalog,
+)
+from contentapi.i18n.tokens import TokenError, TokenStore, Translator
+from contentapi.localize import localize
+from contentapi.service import ContentService
+from contentapi.web.api import SLUG, unknown_procedure
+from contentapi.web.http import Problem
+
+blueprint = Blueprint("translations", __name__)
+
+PO_MEDIA_TYPE = "text/x-gettext-translation"
+ACCEPTED_MEDIA_TYPES = {PO_MEDIA_TYPE, "text/x-po", "application/x-po", "application/x-gettext", "text/plain"}
+REALM = 'Bearer realm="contentapi translations"'
+
+
+def service() -> ContentService:
+    """The content service of the current app."""
+    return current_app.extensions["contentapi"]
+
+
+def publisher() -> Publisher:
+    """The publisher of the app's translations folder."""
+    config = current_app.config
+    return Publisher(config["TRANSLATIONS_DIR"], config.get("TRANSLATION_REVISIONS_DIR") or None)
+
+
+def translatable_locale(locale: str) -> str:
+    """The served locale named in the path (any case, ``-`` or ``_``), or 404."""
+    for code in service().locales:
+        if code != DEFAULT_LOCALE and code.lower() == locale.replace("_", "-").lower():
+            return code
+    shown = locale[:35]
+    translatable = ", ".join(code for code in service().locales if code != DEFAULT_LOCALE)
+    raise Problem(404, "Unknown locale", f"There is no catalog for {shown!r}. Translatable locales: {translatable}.")
+
+
+def authorize(locale: str) -> Translator:
+    """The translator of the request's bearer token, allowed to work on ``locale``."""
+    path = current_app.config.get("TOKENS")
+    if not path:
+        raise Problem(
+            503,
+            "Publishing is not configured",
+            "This server has no translator tokens file. Set CONTENTAPI_TOKENS to a file, create tokens with "
+            "'contentapi tokens add NAME --locales es', and restart the server.",
+        )
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    token = credentials.strip() if scheme.lower() == "bearer" else None
+    try:
+        translator = TokenStore(path).verify(token)
+    except TokenError:
+        raise Problem(503, "Publishing is not available", "The translator tokens file cannot be read; ask the operator.") from None
+    if translator is None:
+        problem = Problem(
+            401,
+            "Translator token required",
+            "Send 'Authorization: Bearer TOKEN' with the token 'contentapi tokens add' printed for you; "
+            "it was missing, wrong or revoked.",
+        )
+        problem.headers["WWW-Authenticate"] = REALM
+        raise problem
+    if not translator.may_publish(locale):
+        raise Problem(
+            403,
+            "Locale not allowed for this token",
+            f"Your token may work on {', '.join(translator.locales) or 'no locale'}, not {locale}. "
+            "Ask for a token scoped to this locale.",
+        )
+    return translator
+
+
+def uploaded_catalog() -> bytes:
+    """The request body as .po bytes: 415 for another media type, 413 when too large."""
+    if request.mimetype not in ACCEPTED_MEDIA_TYPES:
+        raise Problem(
+            415,
+            "Unsupported media type",
+            f"Send the .po file with 'Content-Type: {PO_MEDIA_TYPE}; charset=utf-8' "
+            f"(got {request.mimetype or 'none'!r}).",
+        )
+    charset = request.mimetype_params.get("charset")
+    if charset and charset.lower().replace("-", "") != "utf8":
+        raise Problem(415, "Unsupported charset", f"Catalogs are UTF-8; send charset=utf-8 (got {charset[:40]!r}).")
+    limit = int(current_app.config["TRANSLATION_MAX_BYTES"])
+    too_large = Problem(413, "Catalog too large", f"A catalog upload may be at most {limit} bytes.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def rejected(error: CatalogRejected) -> Problem:
+    """422 with every finding."""
+    findings = [finding.to_dict() for finding in error.findings]
+    errors = [finding for finding in error.findings if finding.severity == "error"]
+    first = errors[0]
+    detail = (
+        f"The catalog has {len(errors)} error(s); nothing was changed. "
+        f"First: line {first.line} [{first.check}] {first.hint}. Fix them (contentapi i18n check) and send it again."
+    )
+    return Problem(422, "Catalog has errors", detail, errors=len(errors), warnings=len(findings) - len(errors), findings=findings)
+
+
+def storage_problem(error: StorageError) -> Problem:
+    """507 when the folder is full, 503 when it cannot be written; the old catalog is still served."""
+    status = 507 if error.kind == "full" else 503
+    return Problem(
+        status,
+        "Translations folder is full" if status == 507 else "Translations folder is not writable",
+        f"{error.detail}. Nothing was changed and the current catalog is still served; ask the operator, then retry.",
+    )
+
+
+def stale(error: PreconditionFailed) -> Problem:
+    """412 naming the current ETag."""
+    problem = Problem(
+        412,
+        "Catalog changed since you fetched it",
+        "Someone published this locale after the version your If-Match names. GET the catalog again, "
+        "merge your work into it, and send it with the new ETag.",
+        current_etag=error.current_etag,
+    )
+    if error.current_etag:
+        problem.headers["ETag"] = error.current_etag
+    return problem
+
+
+def published(locale: str, revision: Revision, warnings: list) -> Response:
+    """The 200 answer of a publish or restore; the new catalog is live in this worker at once."""
+    service().catalogs.refresh(force=True)
+    response = jsonify(
+        locale=locale,
+        etag=revision.etag,
+        revision=revision.to_dict(),
+        warnings=[finding.to_dict() for finding in warnings],
+    )
+    response.headers["ETag"] = revision.etag
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/api/v1/translations/<locale>")
+def get_catalog(locale: str):
+    """The current .po of a locale with its ETag (send it back in If-Match when publishing)."""
+    locale = translatable_locale(locale)
+    authorize(locale)
+    try:
+        data, etag = publisher().current(locale)
+    except NoCatalog:
+        raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
+    response = Response(data, content_type=f"{PO_MEDIA_TYPE}; charset=utf-8")
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache, private"
+    response.headers["Content-Disposition"] = f'attachment; filename="{locale}.po"'
+    return response.make_conditional(request)
+
+
+@blueprint.put("/api/v1/translations/<locale>")
+def put_catalog(locale: str):
+    """Publish a .po: If-Match required; checked, then written atomically and recorded as a revision."""
+    locale = translatable_locale(locale)
+    translator = authorize(locale)
+    if_match = request.headers.get("If-Match")
+    if not if_match:
+        raise Problem(
+            428,
+            "If-Match required",
+            "Send 'If-Match' with the ETag of the catalog you edited (from GET /api/v1/translations/"
+            f"{locale}), so a publish never overwrites someone else's.",
+        )
+    data = uploaded_catalog()
+    try:
+        revision, warnings = publisher().publish(locale, data, if_match, translator.name)
+    except CatalogRejected as error:
+        raise rejected(error) from None
+    except PreconditionFailed as error:
+        raise stale(error) from None
+    except StorageError as error:
+        raise storage_problem(error) from None
+    except NoCatalog:
+        raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
+    current_app.logger.info("catalog %s published by %s as revision %s", locale, translator.name, revision.id)
+    return published(locale, revision, warnings)
+
+
+@blueprint.get("/api/v1/translations/<locale>/revisions")
+def list_revisions(locale: str):
+    """The history of a locale, newest first."""
+    locale = translatable_locale(locale)
+    authorize(locale)
+    response = jsonify(locale=locale, revisions=[revision.to_dict() for revision in publisher().revisions(locale)])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.post("/api/v1/translations/<locale>/revisions/<revision_id>/restore")
+def restore_revision(locale: str, revision_id: str):
+    """Publish an earlier revision again, as a new revision (If-Match optional)."""
+    locale = translatable_locale(locale)
+    translator = authorize(locale)
+    unknown = Problem(
+        404, "Unknown revision", f"{locale} has no revision {revision_id[:20]!r}; GET .../revisions lists them."
+    )
+    if not revision_id.isascii() or not revision_id.isdigit() or len(revision_id) > 9:
+        raise unknown
+    try:
+        revision = publisher().restore(locale, int(revision_id), translator.name, request.headers.get("If-Match"))
+    except UnknownRevision:
+        raise unknown from None
+    except CatalogRejected as error:
+        raise rejected(error) from None
+    except PreconditionFailed as error:
+        raise stale(error) from None
+    except StorageError as error:
+        raise storage_problem(error) from None
+    except NoCatalog:
+        raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
+    current_app.logger.info("catalog %s restored to revision %s by %s", locale, revision_id, translator.name)
+    return published(locale, revision, [])
+
+
+@blueprint.post("/api/v1/translations/<locale>/preview")
+def preview(locale: str):
+    """The procedure page rendered with the uploaded catalog; nothing is published or cached."""
+    locale = translatable_locale(locale)
+    authorize(locale)
+    slug = request.args.get("procedure")
+    if not slug:
+        raise Problem(400, "Procedure required", "Name the page to preview: ?procedure=SLUG (GET /api/v1/procedures lists them).")
+    procedure = service().procedure(slug) if SLUG.match(slug) else None
+    if procedure is None:
+        raise unknown_procedure(slug)
+    data = uploaded_catalog()
+    try:
+        catalog, _ = preview_catalog(locale, data)
+    except CatalogRejected as error:
+        raise rejected(error) from None
+    page = localize(procedure, catalog)
+    html = service().renderer.render(
+        "procedure.html",
+        catalog,
+        page=page,
+        procedure=procedure,
+        json_ld=service().json_ld(page),
+        alternate_url=lambda code: urls.page_procedure(slug, code),
+    )
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Language"] = locale
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
