@@ -56,6 +56,11 @@ def translations_dir() -> Path:
     return Path(os.environ.get("CONTENTAPI_TRANSLATIONS_DIR") or DEFAULTS["TRANSLATIONS_DIR"])
 
 
+from contentapi.embed.commands import demo_partner, partners  # noqa: E402  (partner embedding, issue 3)
+
+main.add_command(partners)
+main.add_command(demo_partner)
+
 from contentapi.i18n.cli import i18n, tokens  # noqa: E402  (translator workflow, issue 4)
 
 main.add_command(i18n)
