@@ -1,4 +1,63 @@
-"""The accessibility audit suite: axe-core through Selenium plus the checks axe cannot make.
+"""The accessibility audit suite: axe-core in every frame through Selenium, plus the checks axe cannot
+make (lang, direction, reflow, resize-text, text-spacing, focus-visible, title, readability).
 
-Filled in by the audit issue; ``python -m audits`` and ``contentapi-audit`` run it.
+``python -m audits`` and ``contentapi-audit`` run it; ``audit_pages`` is the same thing for Python.
 """
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+__version__ = "1.0.0"
+
+
+def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None):
+    """Audit pages and settle every status; a ``RunResult`` (with what the baseline says was fixed)."""
+    from audits import baseline
+    from audits.engine import Auditor, settle
+    from audits.model import RunResult
+    from audits.options import axe_tags
+
+    accepted = baseline.load(baseline_path) if baseline_path else None
+    own_auditor = auditor is None
+    auditor = auditor or Auditor(options)
+    started_at = datetime.now(timezone.utc)
+    started = time.perf_counter()
+    try:
+        results = auditor.audit(pages, progress)
+    finally:
+        if own_auditor:
+            auditor.close()
+    baseline_summary = None
+    if accepted is not None:
+        fixed = baseline.apply(results, accepted)
+        baseline_summary = {"file": str(baseline_path), "accepted": sum(accepted.values()), "fixed": fixed}
+    settle(results, options)
+    options_summary = {
+        "level": options.level,
+        "best_practice": options.best_practice,
+        "axe_tags": axe_tags(options.level, options.best_practice),
+        "rules": options.rules,
+        "disabled_rules": options.disabled_rules,
+        "include": options.include,
+        "exclude": options.exclude,
+        "checks": list(options.checks),
+        "fail_on": sorted(options.fail_on),
+        "fail_on_incomplete": options.fail_on_incomplete,
+        "timeout": options.timeout,
+        "workers": options.workers,
+        "remote": options.remote_url,
+        "reading_grade": options.reading_grade,
+    }
+    axe_version = next((page.axe_version for page in results if page.axe_version), None)
+    return RunResult(
+        pages=results,
+        options=options_summary,
+        started=started_at.isoformat(timespec="seconds"),
+        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        seconds=time.perf_counter() - started,
+        tool_version=__version__,
+        axe_version=axe_version,
+        baseline=baseline_summary,
+    )

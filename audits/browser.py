@@ -86,16 +86,15 @@ class Browser:
         """Back to the audit's normal window size."""
         self.driver.set_window_size(self.window[0], self.window[1])
 
-    def capture(self, rect: tuple[float, float, float, float] | None = None):
-        """A screenshot of the viewport, or of a rectangle of it (viewport CSS pixels), as a Pillow image."""
+    def capture(self, rect: tuple[float, float, float, float] | None = None, scroll: tuple[float, float] = (0, 0)):
+        """A screenshot of the viewport, or of a rectangle of it (viewport CSS pixels; ``scroll`` is the
+        page's scroll offset, which DevTools clips count from), as a Pillow image."""
         from PIL import Image
 
         if rect is not None and self.cdp:
             left, top, width, height = rect
-            data = self.driver.execute_cdp_cmd(
-                "Page.captureScreenshot",
-                {"format": "png", "clip": {"x": left, "y": top, "width": width, "height": height, "scale": 1}},
-            )["data"]
+            clip = {"x": left + scroll[0], "y": top + scroll[1], "width": width, "height": height, "scale": 1}
+            data = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})["data"]
             return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
         image = Image.open(io.BytesIO(self.driver.get_screenshot_as_png())).convert("RGB")
         if rect is not None:

@@ -297,7 +297,13 @@ if (op === "focus") {
   described.frame = active.tagName === "IFRAME" || active.tagName === "FRAME";
   described.rect = [box.left, box.top, box.width, box.height];
   described.viewport = [window.innerWidth, window.innerHeight];
+  described.scroll = [window.scrollX, window.scrollY];
   described.focusVisible = active.matches(":focus-visible");
+  var look = getComputedStyle(active), parentLook = active.parentElement ? getComputedStyle(active.parentElement) : look;
+  /* Elements alike in kind, class, focused look and backdrop look alike when focused: one pixel test serves them all. */
+  described.lookKey = [active.tagName, active.getAttribute("class") || "", look.outlineStyle, look.outlineWidth, look.outlineColor,
+    look.outlineOffset, look.boxShadow, look.backgroundColor, look.color, look.borderTopColor, look.borderBottomWidth,
+    look.textDecorationLine, parentLook.backgroundColor, Math.round(box.height / 8)].join("|");
   described.inScope = audit.state ? audit.inScope(active, audit.state.scope) : true;
   if (!audit.firstFocus) { audit.firstFocus = active; } else if (audit.firstFocus === active && order !== "same") { described.wrapped = true; }
   return described;
@@ -319,6 +325,6 @@ if (op === "rects") {
   if (!element) { return null; }
   element.scrollIntoView({ block: "center", inline: "nearest", behavior: "instant" });
   var rect = element.getBoundingClientRect();
-  return [rect.left, rect.top, rect.width, rect.height, window.innerWidth, window.innerHeight];
+  return [rect.left, rect.top, rect.width, rect.height, window.innerWidth, window.innerHeight, window.scrollX, window.scrollY];
 }
 return null;

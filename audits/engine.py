@@ -206,13 +206,13 @@ class Auditor:
                 box = browser.execute(axe_checks_rects_script(), {"op": "rects", "selector": selector})
                 if not box:
                     continue
-                left, top, width, height, view_width, view_height = box
+                left, top, width, height, view_width, view_height, scroll_x, scroll_y = box
                 x0, y0 = max(0, left - CROP_MARGIN), max(0, top - CROP_MARGIN)
                 x1 = min(view_width, left + width + CROP_MARGIN)
                 y1 = min(view_height, top + height + CROP_MARGIN)
                 if x1 - x0 < 1 or y1 - y0 < 1:
                     continue
-                image = browser.capture((int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))))
+                image = browser.capture((int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))), (scroll_x, scroll_y))
                 buffer = io.BytesIO()
                 image.save(buffer, format="PNG")
                 finding.screenshot = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
