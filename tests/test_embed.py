@@ -432,3 +432,53 @@ def test_two_embeds_on_a_partner_page(browser, partner_page):
             break
     order = [place for index, place in enumerate(visited) if index == 0 or visited[index - 1] != place]
     assert order == ["frame0", "frame1", "partner-contact"], visited
+
+
+# -- accessibility of the embed document ----------------------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = """
+var done = arguments[arguments.length - 1];
+axe.run(document, {runOnly: {type: 'tag', values: JSON.parse(arguments[0])}, resultTypes: ['violations']})
+  .then(function (r) { done(r.violations.map(function (v) { return v.id + ': ' + v.nodes.map(function (n) { return n.html; }).join(' | '); })); },
+        function (e) { done(['axe failed: ' + e]); });
+"""
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    from importlib import util
+
+    spec = util.find_spec("axe_selenium_python")
+    return (Path(spec.origin).parent / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_embed_document_has_no_axe_violations(browser, live_server, axe_source, locale):
+    import json
+
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    for query in ("?partner=demo", ""):
+        browser.get(f"{live_server.url}/embed/{locale}/procedures/{SLUG}{query}")
+        assert browser.execute_script("return document.documentElement.lang") == locale
+        browser.execute_script(axe_source)
+        violations = browser.execute_async_script(AXE_RUN, json.dumps(AXE_TAGS))
+        assert violations == [], (query, violations)
+
+
+@pytest.mark.browser
+def test_embed_focus_is_visible_in_the_partner_theme(browser, live_server):
+    browser.get(f"{live_server.url}/embed/es/procedures/{SLUG}?partner=demo")
+    link = browser.find_element(By.CSS_SELECTOR, "a.contentapi-embed__canonical")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    browser.execute_script("document.activeElement && document.activeElement.blur()")
+    for _ in range(40):  # keyboard focus, so :focus-visible applies
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.switch_to.active_element == link:
+            break
+    assert browser.switch_to.active_element == link
+    style = browser.execute_script(
+        "var s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.outlineColor]", link
+    )
+    assert style[0] == "solid" and style[1] == "3px" and style[2] == "rgb(179, 0, 107)"  # the theme's focus colour
