@@ -1,0 +1,82 @@
+"""Each fixture page is broken in one known way: the right check catches it, and no other check does."""
+
+from __future__ import annotations
+
+import pytest
+
+from audits import audit_pages
+from audits.discovery import Page
+from audits.model import ERROR, FAILED, PASSED, WARNING, NOT_MEASURED
+
+pytestmark = [pytest.mark.browser]
+
+# page -> (the checks that must fail, the rules they must report)
+EXPECTED = {
+    "clean.html": (set(), set()),
+    "missing-alt.html": ({"axe"}, {"image-alt"}),
+    "low-contrast.html": ({"axe"}, {"color-contrast"}),
+    "wrong-lang.html": ({"lang"}, {"lang-of-parts"}),
+    "arabic-no-dir.html": ({"direction"}, {"dir-missing", "direction-computed"}),
+    "wide.html": ({"reflow"}, {"reflow-horizontal-scroll"}),
+    "clipped-at-200.html": ({"resize-text"}, {"resize-text-clipped"}),
+    "outline-none.html": ({"focus-visible"}, {"focus-indicator"}),
+    "iframe.html": ({"axe"}, {"image-alt"}),
+    "cross-origin-iframe.html": ({"axe"}, {"image-alt"}),
+}
+
+
+@pytest.fixture(scope="module")
+def fixture_run(fixture_site, fixture_auditor, fixture_options):
+    """Every fixture page audited once, plus a page that hangs in the middle of the run."""
+    names = list(EXPECTED)
+    pages = [Page(fixture_site.page(name)) for name in names[:3]]
+    pages.append(Page(f"{fixture_site.url}/hang"))
+    pages += [Page(fixture_site.page(name)) for name in names[3:]]
+    run = audit_pages(pages, fixture_options, auditor=fixture_auditor)
+    return {page.path.lstrip("/"): page for page in run.pages}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_fault_is_caught_by_its_check_only(fixture_run, name):
+    """The failing checks are exactly the expected ones, with the expected rules."""
+    expected_checks, expected_rules = EXPECTED[name]
+    page = fixture_run[name]
+    assert page.error is None
+    failing = {check for check, result in page.checks.items() if result.status == FAILED}
+    rules = {finding.rule for check in expected_checks for finding in page.checks[check].violations}
+    details = {check: [(f.rule, f.message) for f in result.violations] for check, result in page.checks.items()}
+    assert failing == expected_checks, details
+    assert rules == expected_rules, details
+    assert page.status == (FAILED if expected_checks else PASSED) or (not expected_checks and page.status == WARNING)
+
+
+def test_clean_page_has_no_finding_at_all(fixture_run):
+    """A clean page: no violation, nothing to review, no check in error."""
+    page = fixture_run["clean.html"]
+    for result in page.checks.values():
+        assert result.violations == [] and result.incomplete == [], result.check
+        assert result.status in (PASSED, NOT_MEASURED)
+
+
+def test_violations_inside_frames_are_reported_with_frame_targets(fixture_run):
+    """Frames are audited (same origin, cross-origin, nested): the target names the frame path."""
+    same = fixture_run["iframe.html"].checks["axe"].violations[0]
+    assert len(same.target) == 2 and same.signature.startswith("frame/")
+    nested = fixture_run["cross-origin-iframe.html"].checks["axe"].violations[0]
+    assert len(nested.target) == 3 and nested.signature.startswith("frame/frame/")
+    assert fixture_run["cross-origin-iframe.html"].checks["axe"].details["documents"] == 3
+
+
+def test_hanging_page_is_an_error_and_the_run_goes_on(fixture_run):
+    """The page that never finishes loading is recorded as an error; the pages after it were audited."""
+    hang = fixture_run["hang"]
+    assert hang.status == ERROR
+    assert "did not finish loading within 4 s" in hang.error
+    assert all(not page.error for name, page in fixture_run.items() if name != "hang")
+
+
+def test_timings_are_split_by_phase(fixture_run):
+    """Navigation, axe and own checks are timed separately (benchmarks read these)."""
+    timings = fixture_run["clean.html"].timings
+    assert set(timings) >= {"navigation", "axe", "checks", "total"}
+    assert timings["total"] >= timings["navigation"] + timings["axe"] + timings["checks"] - 0.01
