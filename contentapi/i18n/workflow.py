@@ -118,13 +118,14 @@ def template_messages(path: Path) -> set[tuple[str | None, str]]:
 # -- init / update -------------------------------------------------------------------------
 
 
-def _read_template(translations_dir: Path, template: Path | None) -> Catalog:
+def _read_template(translations_dir: Path, template: Path | None, locale: str | None = None) -> Catalog:
     path = Path(template) if template else Path(translations_dir) / TEMPLATE_NAME
     if not path.exists():
         raise WorkflowError(f"{path} does not exist; run 'contentapi i18n extract' first")
     with open(path, "rb") as handle:
         try:
-            return read_po(handle)
+            # Read with the locale, as pybabel init does, so Plural-Forms come from CLDR.
+            return read_po(handle, locale=to_babel_id(locale) if locale else None)
         except Exception as error:  # Babel raises many types for a broken file
             raise WorkflowError(f"{path}: not a readable template ({error})") from None
 
@@ -155,7 +156,7 @@ def init(translations_dir: Path, locale: str, template: Path | None = None, forc
     po_path, _ = catalog_paths(translations_dir, locale)
     if po_path.exists() and not force:
         raise WorkflowError(f"{po_path} already exists; use 'contentapi i18n update' to bring it up to date")
-    catalog = _read_template(translations_dir, template)
+    catalog = _read_template(translations_dir, template, locale)
     catalog.locale = Locale.parse(to_babel_id(locale))
     catalog.fuzzy = False  # a fuzzy header makes gettext tools skip the whole catalog
     catalog.revision_date = dt.datetime.now(dt.timezone.utc)

@@ -1,0 +1,197 @@
+"""The catalog checker: every check fails on a bad catalog and passes on a good one, names the
+line and msgctxt, can be silenced only for warnings, and never crashes on any bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contentapi.config import REPOSITORY_DIR
+from contentapi.i18n.checks import CHECKS, ERROR, WARNING, check_po_bytes, has_errors, numbers
+
+HEADER = """msgid ""
+msgstr ""
+"Language: {language}\\n"
+"Plural-Forms: {plural}\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+"""
+ES_PLURAL = "nplurals=2; plural=(n != 1);"
+
+
+def catalog(body: str, language: str = "es", plural: str = ES_PLURAL) -> bytes:
+    return (HEADER.format(language=language, plural=plural) + body).encode("utf-8")
+
+
+def entry(msgid: str, msgstr: str, context: str = "proc/overview/1", comment: str = "", flags: str = "") -> str:
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+    lines = []
+    if comment:
+        lines.append(f"# {comment}")
+    if flags:
+        lines.append(f"#, {flags}")
+    lines += [f"msgctxt {quote(context)}", f"msgid {quote(msgid)}", f"msgstr {quote(msgstr)}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def checks_of(data: bytes, **kwargs) -> set[str]:
+    return {finding.check for finding in check_po_bytes(data, "es/LC_MESSAGES/messages.po", **kwargs)}
+
+
+# (check id, a catalog that must trigger it, a corrected catalog that must not)
+CASES = [
+    ("unparsable", b'msgid ""\nmsgstr ""\n"Language: es\\n"\nmsgid "a"\nmsgstr "b\n', None),
+    ("unparsable", catalog('msgid "a"\nmsgstr[0] "b"\n'), catalog('msgid "a"\nmsgstr "b"\n')),
+    ("unparsable", catalog(entry("Same", "Igual") + entry("Same", "Otra")), catalog(entry("Same", "Igual"))),
+    ("encoding", catalog(entry("Rest.", "Descanse.")).replace("Descanse".encode(), "Descansé".encode("latin-1")), None),
+    ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"charset=UTF-8", b"charset=ISO-8859-1"), catalog(entry("Rest.", "Descanse."))),
+    ("header", catalog(entry("Rest.", "Descanse."), language="fr"), catalog(entry("Rest.", "Descanse."))),
+    ("header", entry("Rest.", "Descanse.").encode(), catalog(entry("Rest.", "Descanse."))),
+    ("header", b"#, fuzzy\n" + catalog(entry("Rest.", "Descanse.")), catalog(entry("Rest.", "Descanse."))),
+    ("plural-forms", catalog(entry("Rest.", "Descanse."), plural="nplurals=3; plural=(n != 1);"), catalog(entry("Rest.", "Descanse."))),
+    ("plural-forms", catalog(entry("Rest.", "Descanse."), plural="nplurals=2; plural=(n ++ import os);"), catalog(entry("Rest.", "Descanse."))),
+    (
+        "plural-count",
+        catalog('msgid "%(n)d day"\nmsgid_plural "%(n)d days"\nmsgstr[0] "%(n)d día"\n'),
+        catalog('msgid "%(n)d day"\nmsgid_plural "%(n)d days"\nmsgstr[0] "%(n)d día"\nmsgstr[1] "%(n)d días"\n'),
+    ),
+    ("placeholders", catalog(entry("Hello %(name)s.", "Hola %(nombre)s.")), catalog(entry("Hello %(name)s.", "Hola %(name)s."))),
+    ("placeholders", catalog(entry("Hello {name}.", "Hola.")), catalog(entry("Hello {name}.", "Hola {name}."))),
+    ("markup", catalog(entry("Do **not** lift.", "No levante.")), catalog(entry("Do **not** lift.", "**No** levante."))),
+    ("markup", catalog(entry("Call <strong>now</strong>.", "Llame ahora.")), catalog(entry("Call <strong>now</strong>.", "Llame <strong>ahora</strong>."))),
+    ("markup", catalog(entry("- one\n- two", "- uno dos")), catalog(entry("- one\n- two", "- uno\n- dos"))),
+    ("unsafe-markup", catalog(entry("See the page.", "Vea <script>alert(1)</script>.")), catalog(entry("See the page.", "Vea la página."))),
+    ("unsafe-markup", catalog(entry("See [it](https://a.org).", "Vea [esto](javascript:alert(1)).")), catalog(entry("See [it](https://a.org).", "Vea [esto](https://a.org)."))),
+    ("unsafe-markup", catalog(entry("An image.", 'Una <img src="x" onerror="alert(1)">.')), catalog(entry("An image.", "Una imagen."))),
+    ("unsafe-markup", catalog(entry("See [it](https://a.org).", "Vea [esto](data:text/html;base64,PHNjcmlwdD4=).")), None),
+    ("urls", catalog(entry("See https://example.org/a.", "Vea https://evil.example/a.")), catalog(entry("See https://example.org/a.", "Vea https://example.org/a."))),
+    ("numbers", catalog(entry("Rest for 24 hours.", "Descanse 48 horas.")), catalog(entry("Rest for 24 hours.", "Descanse 24 horas."))),
+    ("numbers", catalog(entry("Take 10 mg.", "Tome diez mg.")), catalog(entry("Take 10 mg.", "Tome 10 mg."))),
+    ("numbers", catalog(entry("Take 1.5 mg.", "Tome 15 mg.")), catalog(entry("Take 1.5 mg.", "Tome 1,5 mg."))),
+    ("empty-translation", catalog(entry("Rest.", "   ")), catalog(entry("Rest.", "Descanse."))),
+    (
+        "empty-translation",
+        catalog('msgid "%(n)d day"\nmsgid_plural "%(n)d days"\nmsgstr[0] "%(n)d día"\nmsgstr[1] ""\n'),
+        catalog('msgid "%(n)d day"\nmsgid_plural "%(n)d days"\nmsgstr[0] "%(n)d día"\nmsgstr[1] "%(n)d días"\n'),
+    ),
+    ("control-characters", catalog(entry("Take 10 mg.", "Tome \u202e01\u202c mg.")), catalog(entry("Take 10 mg.", "Tome 10 mg."))),
+    ("untranslated", catalog(entry("Rest.", "")), catalog(entry("Rest.", "Descanse."))),
+    ("fuzzy", catalog(entry("Rest.", "Descanse.", flags="fuzzy")), catalog(entry("Rest.", "Descanse."))),
+    ("identical", catalog(entry("Vertebroplasty.", "Vertebroplasty.")), catalog(entry("Vertebroplasty.", "Vertebroplastia."))),
+    (
+        "length-ratio",
+        catalog(entry("You will be discharged on the same day as the procedure.", "Alta.")),
+        catalog(entry("You will be discharged on the same day as the procedure.", "Recibirá el alta el mismo día del procedimiento.")),
+    ),
+    ("whitespace", catalog(entry("Rest.", "Descanse. ")), catalog(entry("Rest.", "Descanse."))),
+    ("end-punctuation", catalog(entry("Rest.", "Descanse")), catalog(entry("Rest.", "Descanse."))),
+    ("doubled-words", catalog(entry("Rest at home.", "Descanse en en casa.")), catalog(entry("Rest at home.", "Descanse en casa."))),
+    ("zero-width", catalog(entry("Rest.", "Descan\u200bse.")), catalog(entry("Rest.", "Descanse."))),
+]
+
+
+@pytest.mark.parametrize("check, failing, passing", CASES, ids=[f"{case[0]}-{index}" for index, case in enumerate(CASES)])
+def test_each_check_fails_a_bad_catalog_and_passes_the_corrected_one(check, failing, passing):
+    assert check in checks_of(failing)
+    if passing is not None:
+        assert check not in checks_of(passing)
+        assert not has_errors(check_po_bytes(passing, "es/LC_MESSAGES/messages.po"))
+
+
+def test_every_check_id_is_exercised_by_a_case():
+    exercised = {case[0] for case in CASES} | {"unknown-check"}
+    assert exercised == set(CHECKS)
+
+
+def test_severities_are_as_documented():
+    errors = {name for name, (severity, _) in CHECKS.items() if severity == ERROR}
+    assert errors == {
+        "unparsable", "encoding", "header", "plural-forms", "plural-count", "placeholders", "markup",
+        "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters",
+    }
+    assert {name for name, (severity, _) in CHECKS.items() if severity == WARNING} == set(CHECKS) - errors
+
+
+def test_a_percent_sign_is_not_a_format_string():
+    # Babel flags this python-format and then fails it; "% o" is not a placeholder here.
+    data = catalog(entry("Take 50% of the dose.", "Tome el 50% de la dosis."))
+    assert check_po_bytes(data, "es.po") == []
+    data = catalog(entry("Take 50% of the dose.", "Tome la mitad de la dosis."))
+    assert {f.check for f in check_po_bytes(data, "es.po")} == {"numbers"}
+
+
+def test_findings_name_file_line_context_and_a_one_line_hint():
+    body = entry("Rest.", "Descanse.") + entry("Rest for 24 hours.", "Descanse 48 horas.", context="proc/aftercare/2")
+    findings = check_po_bytes(catalog(body), "es/LC_MESSAGES/messages.po")
+    (finding,) = findings
+    text = catalog(body).decode()
+    # The line is where the entry starts (its msgctxt, or msgid when it has none).
+    expected_line = text.splitlines().index('msgctxt "proc/aftercare/2"') + 1
+    assert (finding.file, finding.line, finding.msgctxt, finding.check, finding.severity) == (
+        "es/LC_MESSAGES/messages.po", expected_line, "proc/aftercare/2", "numbers", "error",
+    )
+    assert "24" in finding.hint and "\n" not in finding.hint
+    assert finding.format().startswith(f"es/LC_MESSAGES/messages.po:{expected_line}: error [numbers] proc/aftercare/2:")
+
+
+def test_a_translator_comment_silences_a_named_warning_on_that_entry_only():
+    silenced = entry("Rest.", "Descanse", comment="contentapi: ignore=end-punctuation")
+    other = entry("Sit.", "Siéntese", context="proc/overview/2")
+    checks = [(f.msgctxt, f.check) for f in check_po_bytes(catalog(silenced + other), "es.po")]
+    assert checks == [("proc/overview/2", "end-punctuation")]
+
+
+def test_errors_cannot_be_silenced_and_unknown_ids_are_reported():
+    data = catalog(entry("Rest for 24 hours.", "Descanse 48 horas.", comment="contentapi: ignore=numbers, no-such-check"))
+    found = {f.check for f in check_po_bytes(data, "es.po")}
+    assert found == {"numbers", "unknown-check"}
+
+
+def test_fuzzy_entries_only_warn_because_they_are_not_compiled():
+    data = catalog(entry("Rest for 48 hours.", "Descanse 24 horas.", flags="fuzzy"))
+    assert [(f.check, f.severity) for f in check_po_bytes(data, "es.po")] == [("fuzzy", WARNING)]
+
+
+def test_numbers_are_compared_across_scripts_and_separators():
+    assert numbers("Take 1.5 mg") == numbers("Tome 1,5 mg") == numbers("خذ ١٫٥ ملغ")
+    assert numbers("24 hours") == numbers("24 小时") == numbers("２４時間")
+    assert numbers("1.5") != numbers("15")
+    assert numbers("Call 1,000 times") == numbers("Llame 1.000 veces")
+
+
+def test_nplurals_must_match_the_language():
+    ru = catalog(entry("Rest.", "Отдыхайте."), language="ru", plural=ES_PLURAL)
+    assert "plural-forms" in checks_of(ru, locale="ru")
+    ru_ok = catalog(
+        entry("Rest.", "Отдыхайте."),
+        language="ru",
+        plural="nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+    )
+    assert "plural-forms" not in checks_of(ru_ok, locale="ru")
+
+
+@pytest.mark.parametrize("po", sorted((REPOSITORY_DIR / "translations").glob("*/LC_MESSAGES/messages.po")), ids=lambda p: p.parts[-3])
+def test_shipped_catalogs_have_no_errors(po: Path):
+    findings = check_po_bytes(po.read_bytes(), str(po))
+    assert not has_errors(findings), [f.format() for f in findings if f.severity == ERROR]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_crash_the_checker(data):
+    findings = check_po_bytes(data, "upload.po")
+    # The last-resort guard turns a crash into a finding; it must never be what answered.
+    assert not any("could not be checked" in finding.hint for finding in findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list('msgidtrcx_[]0123 "\\\n#,.|~:%{}()<>') + ["msgid ", "msgstr ", "msgctxt ", "msgstr[1] ", "#| msgid ", '"\n']), max_size=80).map("".join))
+def test_arbitrary_po_like_text_never_crashes_the_checker(text):
+    findings = check_po_bytes(catalog(text), "upload.po")
+    assert all(finding.line >= 1 for finding in findings)
+    assert not any("could not be checked" in finding.hint for finding in findings)
