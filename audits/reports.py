@@ -155,6 +155,7 @@ th{background:#f3f2f1}
 pre{white-space:pre-wrap;word-break:break-all;background:#f3f2f1;padding:.5rem;border:1px solid #6b6b6b}
 img{max-width:100%;height:auto;border:2px solid #a4000f}
 a{color:#0b55b8}a:focus-visible{outline:3px solid #0b0c0c;background:#ffdd00}
+.scroll{overflow-x:auto}.scroll:focus-visible{outline:3px solid #0b0c0c}
 .finding{border-inline-start:4px solid #6b6b6b;padding-inline-start:1rem;margin:1rem 0}
 """
 
@@ -179,7 +180,9 @@ def html_report(run: RunResult) -> str:
            f'<p><strong>Note:</strong> {escape(DISCLAIMER)}</p>', "</header>", "<main>"]
 
     out.append('<section aria-labelledby="summary-title"><h2 id="summary-title">Summary by page</h2>')
-    out.append("<table><caption>Status of each check on each page</caption><thead><tr><th scope=\"col\">Page</th>")
+    out.append('<div class="scroll" role="region" aria-labelledby="summary-caption" tabindex="0">'
+               '<table><caption id="summary-caption">Status of each check on each page</caption>'
+               '<thead><tr><th scope="col">Page</th>')
     out += [f'<th scope="col">{escape(name)}</th>' for name in checks]
     out.append("</tr></thead><tbody>")
     for index, page in enumerate(run.pages):
@@ -189,7 +192,7 @@ def html_report(run: RunResult) -> str:
             status = ERROR if page.error else (result.status if result else SKIPPED)
             out.append(f"<td>{_status_cell(status)}</td>")
         out.append("</tr>")
-    out.append("</tbody></table></section>")
+    out.append("</tbody></table></div></section>")
 
     by_rule: dict[tuple[str, str], list] = defaultdict(list)
     for page in run.pages:
@@ -198,7 +201,8 @@ def html_report(run: RunResult) -> str:
                 by_rule[(finding.check, finding.rule)].append((page, finding))
     out.append('<section aria-labelledby="rules-title"><h2 id="rules-title">Findings by rule</h2>')
     if by_rule:
-        out.append('<table><caption>Every rule with findings</caption><thead><tr><th scope="col">Check</th>'
+        out.append('<div class="scroll" role="region" aria-labelledby="rules-caption" tabindex="0">'
+                   '<table><caption id="rules-caption">Every rule with findings</caption><thead><tr><th scope="col">Check</th>'
                    '<th scope="col">Rule</th><th scope="col">Impact</th><th scope="col">WCAG</th>'
                    '<th scope="col">Elements</th><th scope="col">Pages</th><th scope="col">Help</th></tr></thead><tbody>')
         ordered = sorted(by_rule.items(), key=lambda item: (IMPACT_ORDER.get(item[1][0][1].impact, 4), item[0]))
@@ -208,7 +212,7 @@ def html_report(run: RunResult) -> str:
             out.append(f"<tr><td>{escape(check)}</td><th scope=\"row\">{escape(rule)}</th><td>{escape(first.impact or '')}</td>"
                        f"<td>{escape(', '.join(first.wcag))}</td><td>{len(items)}</td>"
                        f"<td>{len({page.path for page, _ in items})}</td><td>{help_link}</td></tr>")
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
     else:
         out.append("<p>No violations found.</p>")
     out.append("</section>")

@@ -1,0 +1,115 @@
+"""The command line end to end: exit codes, JSON against its schema, JUnit, an HTML report that passes
+axe itself, and baselines keyed on stable signatures (generated class names change between runs)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from xml.etree import ElementTree
+
+import jsonschema
+import pytest
+
+from contentapi.config import REPOSITORY_DIR
+
+pytestmark = [pytest.mark.browser]
+
+
+def audit(*arguments: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run ``python -m audits`` as a user would."""
+    return subprocess.run([sys.executable, "-m", "audits", "--quiet", *arguments], cwd=REPOSITORY_DIR,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def schema() -> dict:
+    return json.loads(resources.files("audits").joinpath("schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def broken_run(fixture_site, tmp_path_factory):
+    """One CLI run over a clean and two broken pages, with every report."""
+    folder = tmp_path_factory.mktemp("reports")
+    completed = audit("--url", fixture_site.page("clean.html"), "--url", fixture_site.page("missing-alt.html"),
+                      "--url", fixture_site.page("outline-none.html"), "--json", str(folder / "r.json"),
+                      "--html", str(folder / "r.html"), "--junit", str(folder / "r.xml"))
+    return completed, folder
+
+
+def test_findings_exit_1_and_summary_table(broken_run):
+    completed, _ = broken_run
+    assert completed.returncode == 1, completed.stderr
+    assert "/missing-alt.html" in completed.stdout and "image-alt" in completed.stdout
+    assert "Automated checks find only part of WCAG issues" in completed.stdout
+
+
+def test_json_follows_its_schema(broken_run):
+    _, folder = broken_run
+    document = json.loads((folder / "r.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, schema())
+    by_path = {page["path"]: page for page in document["pages"]}
+    assert by_path["/clean.html"]["status"] == "passed"
+    axe = by_path["/missing-alt.html"]["checks"]["axe"]
+    assert [finding["rule"] for finding in axe["violations"]] == ["image-alt"]
+    assert axe["violations"][0]["wcag"] == ["1.1.1"] and axe["passes"] > 0
+    assert document["options"]["axe_tags"] == ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def test_junit_has_one_case_per_page_and_check(broken_run):
+    _, folder = broken_run
+    root = ElementTree.parse(folder / "r.xml").getroot()
+    cases = root.findall(".//testcase")
+    assert len(cases) == 3 * 9
+    failed = {(case.get("classname"), case.get("name")) for case in cases if case.find("failure") is not None}
+    assert failed == {("/missing-alt.html", "axe"), ("/outline-none.html", "focus-visible")}
+
+
+def test_html_report_has_crops_and_passes_axe(broken_run, tmp_path):
+    _, folder = broken_run
+    report = (folder / "r.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in report and "image-alt" in report
+    assert "https://dequeuniversity.com/rules/axe/" in report
+    assert "manual testing" in report
+    completed = audit("--url", (folder / "r.html").as_uri(), "--check", "axe", "--json", str(tmp_path / "self.json"))
+    assert completed.returncode == 0, completed.stdout
+    assert json.loads((tmp_path / "self.json").read_text())["totals"]["violations"] == 0
+
+
+def test_baseline_accepts_known_findings_fails_new_ones_and_lists_fixed(fixture_site, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    missing_alt = fixture_site.page("missing-alt.html")
+    written = audit("--url", missing_alt, "--check", "axe", "--baseline", str(baseline), "--update-baseline")
+    assert written.returncode == 0, written.stderr
+    entries = json.loads(baseline.read_text())["findings"]
+    assert [(entry["rule"], entry["signature"]) for entry in entries] == [("image-alt", "img[src=pixel.png]|text:")]
+
+    # The page is served again with new generated class names: the finding is still the known one.
+    again = audit("--url", missing_alt, "--check", "axe", "--baseline", str(baseline), "--json", str(tmp_path / "a.json"))
+    assert again.returncode == 0, again.stdout
+    finding = json.loads((tmp_path / "a.json").read_text())["pages"][0]["checks"]["axe"]["violations"][0]
+    assert finding["known"] is True
+
+    # A new problem on another page fails; the baseline's entry for a page now clean is reported fixed.
+    entries.append({"page": "/clean.html", "check": "axe", "rule": "image-alt", "signature": "img[src=old.png]|text:", "count": 1})
+    baseline.write_text(json.dumps({"version": 1, "findings": entries}))
+    mixed = audit("--url", missing_alt, "--url", fixture_site.page("low-contrast.html"), "--url",
+                  fixture_site.page("clean.html"), "--check", "axe", "--baseline", str(baseline), "--json",
+                  str(tmp_path / "b.json"))
+    assert mixed.returncode == 1
+    document = json.loads((tmp_path / "b.json").read_text())
+    assert document["totals"]["new_violations"] == 1 and document["totals"]["known_violations"] == 1
+    assert [entry["signature"] for entry in document["baseline"]["fixed"]] == ["img[src=old.png]|text:"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--workers", "0"], "--workers must be at least 1"),
+    (["--level", "wcag3"], "invalid choice"),
+    (["--update-baseline"], "--update-baseline needs --baseline"),
+    (["--base-url", "http://127.0.0.1:9"], "cannot reach"),
+    (["--url", "ftp://example.test/"], "is not an http(s) or file URL"),
+])
+def test_could_not_run_exits_2_with_one_line(arguments, message):
+    completed = audit(*arguments)
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1 and message in completed.stderr

@@ -1,0 +1,61 @@
+"""--remote: the same audit through a W3C WebDriver endpoint (a chromedriver started as a server)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from audits import audit_pages
+from audits.discovery import Page
+from audits.engine import Auditor
+from audits.model import FAILED
+from audits.options import AuditOptions
+
+pytestmark = [pytest.mark.browser]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def chromedriver_server():
+    """``chromedriver --port=N`` as its own process, stopped at the end."""
+    port = free_port()
+    process = subprocess.Popen([shutil.which("chromedriver"), f"--port={port}"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/status", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+def test_remote_endpoint_runs_axe_and_own_checks(fixture_site, chromedriver_server):
+    """Frames, axe and pixel-based focus checks work without DevTools (plain W3C commands)."""
+    options = AuditOptions(remote_url=chromedriver_server, timeout=20)
+    auditor = Auditor(options)
+    try:
+        run = audit_pages([Page(fixture_site.page("cross-origin-iframe.html")), Page(fixture_site.page("outline-none.html"))],
+                          options, auditor=auditor)
+        assert auditor.started == 1
+    finally:
+        auditor.close()
+    frames, outline = run.pages
+    assert frames.checks["axe"].status == FAILED
+    assert {finding.rule for finding in frames.checks["axe"].violations} == {"image-alt"}
+    assert outline.checks["focus-visible"].status == FAILED
+    assert {check for check, result in outline.checks.items() if result.status == FAILED} == {"focus-visible"}
