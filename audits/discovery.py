@@ -105,7 +105,19 @@ def discover_sitemap(sitemap_url: str, timeout: float = 30.0) -> list[Page]:
         for location in root.iter(namespace + "loc"):
             pages.extend(discover_sitemap(urljoin(sitemap_url, location.text.strip()), timeout))
         return pages
-    return [Page(urljoin(sitemap_url, location.text.strip())) for location in root.iter(namespace + "loc") if location.text]
+    # A <url> whose alternates list its own address with an hreflang tells the language it must be in.
+    pages = []
+    for entry in root.iter(namespace + "url"):
+        location = entry.find(namespace + "loc")
+        if location is None or not location.text:
+            continue
+        url = urljoin(sitemap_url, location.text.strip())
+        language = None
+        for alternate in entry.iter("{http://www.w3.org/1999/xhtml}link"):
+            if urljoin(sitemap_url, alternate.get("href", "")) == url and alternate.get("hreflang") not in (None, "x-default"):
+                language = alternate.get("hreflang")
+        pages.append(Page(url, "page", language))
+    return pages
 
 
 def pages_from_urls(urls: list[str]) -> list[Page]:
