@@ -39,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     embed.init_app(app)
 
+    from contentapi.web import response_cache
+
+    response_cache.init_app(app)
+
     from contentapi import cli
 
     cli.init_app(app)

@@ -20,6 +20,9 @@ DEFAULTS = {
     "CACHE_MAX_AGE": 300,
     # How many rendered responses each worker keeps (each procedure x locale x format is one).
     "RESPONSE_CACHE_SIZE": 4096,
+    # Finished responses each worker keeps and resends without running Flask (0 turns it off);
+    # see contentapi/web/response_cache.py and README "Performance".
+    "HTTP_RESPONSE_CACHE_SIZE": 16384,
     # Largest request body accepted, in bytes (catalog uploads are the only bodies).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Partner registry (TOML): origins, hashed API keys, themes. Empty: contentapi/partners.example.toml.

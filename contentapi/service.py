@@ -92,6 +92,15 @@ class ContentService:
                 self._cache.popitem(last=False)
         return value
 
+    def state(self) -> tuple:
+        """Identity of the catalogs in service (checked on disk at most every check interval).
+
+        Responses are functions of the request and of this, so a kept response is good while it
+        is unchanged; publishing a catalog changes it.
+        """
+        self.catalogs.refresh()
+        return tuple(self.catalogs.versions().values())
+
     def _version(self, locale: str) -> CatalogVersion | None:
         return self.catalogs.get(locale).version
 

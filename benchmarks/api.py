@@ -1,0 +1,228 @@
+"""Benchmark 1: the API against its floor (bare Flask, same bytes, same gunicorn settings) and its
+limit (nginx serving the ``contentapi export`` tree), for the JSON procedure, the HTML page and a
+304 revalidation.
+
+Runs are interleaved (contentapi, floor, nginx for each case, then again) and the median of the
+rounds is reported, so a burst of noise on this shared machine hits all three alike.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from benchmarks.common import (
+    RECOMMENDED,
+    SLUG,
+    VENV_BIN,
+    BenchmarkError,
+    LoadResult,
+    Server,
+    ServerSettings,
+    request,
+    run_wrk,
+    say,
+    start_gunicorn,
+    start_nginx,
+    table,
+    write_result,
+)
+from benchmarks.floor import ENVIRONMENT as FLOOR_ENVIRONMENT
+
+LOCALE = "es"
+CASES = {
+    "json": f"/api/v1/procedures/{SLUG}?lang={LOCALE}",
+    "html": f"/{LOCALE}/procedures/{SLUG}",
+}
+DROPPED_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"}
+# Candidates compared by --sweep to choose RECOMMENDED (two cores here).
+SWEEP = [
+    ServerSettings("sync", 2, 1, True),
+    ServerSettings("sync", 3, 1, True),
+    ServerSettings("sync", 4, 1, True),
+    ServerSettings("gthread", 2, 4, True),
+    ServerSettings("gthread", 2, 1, True),
+]
+
+
+def export(directory: Path, env: dict | None = None) -> Path:
+    """``contentapi export`` into ``directory`` (the tree nginx serves and the floor replays)."""
+    completed = subprocess.run([str(VENV_BIN / "contentapi"), "export", str(directory)], capture_output=True,
+                               text=True, env=env, timeout=600)
+    if completed.returncode != 0:
+        raise BenchmarkError(f"contentapi export failed: {completed.stderr.strip()[-400:]}")
+    return directory
+
+
+def record_floor(app: Server, export_dir: Path, folder: Path, urls: dict[str, str]) -> dict[str, str]:
+    """Record contentapi's responses for the floor; check they are byte-identical to the export.
+
+    Returns each URL's ETag.
+    """
+    manifest = {entry["url"]: entry for entry in json.loads((export_dir / "manifest.json").read_text())}
+    recorded, etags = [], {}
+    for url in list(urls.values()) + ["/healthz"]:
+        reply = request(app.port, url)
+        if reply.status != 200:
+            raise BenchmarkError(f"{url} answered {reply.status}")
+        headers = [[k, v] for k, v in reply.headers.items() if k not in DROPPED_HEADERS]
+        entry = {"url": url, "headers": headers}
+        if url in manifest:
+            path = manifest[url]["path"]
+            if (export_dir / path).read_bytes() != reply.body:
+                raise BenchmarkError(f"{url}: live bytes differ from the export's {path}")
+            entry["path"] = path
+            etag = reply.headers["etag"]
+            not_modified = request(app.port, url, headers={"If-None-Match": etag})
+            if not_modified.status != 304:
+                raise BenchmarkError(f"{url} with If-None-Match answered {not_modified.status}, not 304")
+            entry["etag"] = etag
+            entry["headers_304"] = [[k, v] for k, v in not_modified.headers.items() if k not in DROPPED_HEADERS]
+            etags[url] = etag
+        else:
+            entry["body"] = reply.body.decode()
+        recorded.append(entry)
+    (folder / "floor.json").write_text(json.dumps(recorded, indent=1, ensure_ascii=False), encoding="utf-8")
+    return etags
+
+
+def check_304(server: Server, url: str, etag: str) -> None:
+    """The revalidation really is a 304 on this server (else the figures would measure 200s)."""
+    reply = request(server.port, url, headers={"If-None-Match": etag})
+    if reply.status != 304:
+        raise BenchmarkError(f"{server.name}: {url} with If-None-Match {etag} answered {reply.status}")
+
+
+def median_result(results: list[LoadResult]) -> LoadResult:
+    """The run with the median requests per second."""
+    ordered = sorted(results, key=lambda result: result.rps)
+    return ordered[len(ordered) // 2]
+
+
+def measure(servers: dict[str, Server], cases: list[tuple[str, str, dict]], duration: float, rounds: int,
+            connections: int) -> dict[tuple[str, str], dict]:
+    """wrk every (case, server) pair, interleaved, ``rounds`` times; the median run of each."""
+    runs: dict[tuple[str, str], list[LoadResult]] = {}
+    for round_number in range(rounds):
+        for case, url, headers_by_server in cases:
+            for name, server in servers.items():
+                headers = headers_by_server.get(name, {})
+                result = run_wrk(server.port, url, duration, connections=connections, headers=headers)
+                runs.setdefault((case, name), []).append(result)
+                say(f"round {round_number + 1} {case:5} {name:10} {result.rps:9,.0f} req/s "
+                    f"p50 {result.p50_ms} ms p99 {result.p99_ms} ms errors {result.failed}")
+    out = {}
+    for key, results in runs.items():
+        chosen = median_result(results)
+        out[key] = {**chosen.as_dict(), "rounds_rps": [round(r.rps, 1) for r in results]}
+    return out
+
+
+def start_servers(workdir: Path, settings: ServerSettings, with_nginx: bool = True,
+                  env: dict | None = None) -> tuple[dict[str, Server], dict[str, str], Path]:
+    """contentapi, the floor and nginx, on free loopback ports, with the floor recorded from contentapi."""
+    export_dir = export(workdir / "floor" / "export", env=env)
+    servers: dict[str, Server] = {}
+    try:
+        servers["contentapi"] = start_gunicorn("contentapi:create_app()", settings, env=env,
+                                               log=workdir / "contentapi.log")
+        etags = record_floor(servers["contentapi"], export_dir, workdir / "floor", CASES)
+        servers["floor"] = start_gunicorn("benchmarks.floor:create_app()", settings,
+                                          env={FLOOR_ENVIRONMENT: str(workdir / "floor")}, name="floor",
+                                          log=workdir / "floor.log")
+        if with_nginx:
+            servers["nginx"] = start_nginx(export_dir, settings.workers, workdir)
+    except BaseException:
+        for server in servers.values():
+            server.stop()
+        raise
+    return servers, etags, export_dir
+
+
+def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings: ServerSettings = RECOMMENDED) -> dict:
+    """Benchmark 1 under ``settings``; prints the table and writes results/api.json."""
+    say(f"api: {settings.label()}, {rounds} rounds of {duration:g} s per case and server")
+    with tempfile.TemporaryDirectory(prefix="contentapi-bench-api-") as temporary:
+        workdir = Path(temporary)
+        servers, etags, _ = start_servers(workdir, settings)
+        try:
+            nginx_etags = {}
+            for url in CASES.values():
+                nginx_etags[url] = request(servers["nginx"].port, url).headers.get("etag", "")
+            for name, server in servers.items():
+                for url, etag in (nginx_etags if name == "nginx" else etags).items():
+                    check_304(server, url, etag)
+            json_url = CASES["json"]
+            cases = [
+                ("json", CASES["json"], {}),
+                ("html", CASES["html"], {}),
+                ("304", json_url, {
+                    "contentapi": {"If-None-Match": etags[json_url]},
+                    "floor": {"If-None-Match": etags[json_url]},
+                    "nginx": {"If-None-Match": nginx_etags[json_url]},
+                }),
+            ]
+            figures = measure(servers, cases, duration, rounds, connections)
+        finally:
+            for server in servers.values():
+                server.stop()
+
+    rows, ratios = [], {}
+    for case, *_ in cases:
+        app, floor, nginx = (figures[(case, name)] for name in ("contentapi", "floor", "nginx"))
+        ratio_floor = app["rps"] / floor["rps"] if floor["rps"] else 0.0
+        ratio_nginx = app["rps"] / nginx["rps"] if nginx["rps"] else 0.0
+        ratios[case] = {"of_floor": round(ratio_floor, 3), "of_nginx": round(ratio_nginx, 3)}
+        rows.append([case, app["rps"], app["p50_ms"], app["p99_ms"], floor["rps"], floor["p50_ms"], floor["p99_ms"],
+                     nginx["rps"], f"{ratio_floor:.2f}", f"{ratio_nginx:.2f}"])
+    # The 304 also against the floor sending the whole 200 (a revalidation must cost no more).
+    ratios["304"]["of_floor_200"] = round(figures[("304", "contentapi")]["rps"] / figures[("json", "floor")]["rps"], 3)
+    targets = {
+        "json >= 0.9 x floor": ratios["json"]["of_floor"] >= 0.9,
+        "html >= 0.9 x floor": ratios["html"]["of_floor"] >= 0.9,
+        "304 >= floor": ratios["304"]["of_floor"] >= 1.0,
+    }
+    text = table(["case", "contentapi req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99",
+                  "nginx req/s", "x floor", "x nginx"], rows)
+    print(f"\n### API: contentapi vs bare Flask (floor) vs nginx (limit); gunicorn {settings.label()}, "
+          f"wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}\n")
+    print(text)
+    print("\ntargets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets.items()))
+    path = write_result("api", {
+        "settings": settings.label(), "duration_s": duration, "rounds": rounds, "connections": connections,
+        "urls": CASES, "figures": {f"{case}/{name}": value for (case, name), value in figures.items()},
+        "ratios": ratios, "targets": targets, "table": text,
+    })
+    say(f"wrote {path}")
+    return {"table": text, "targets": targets, "ratios": ratios}
+
+
+def sweep(duration: float = 5.0, connections: int = 8, candidates: list[ServerSettings] | None = None) -> dict:
+    """JSON and HTML requests per second of contentapi and the floor under each candidate setting."""
+    rows, results = [], {}
+    with tempfile.TemporaryDirectory(prefix="contentapi-bench-sweep-") as temporary:
+        for settings in candidates or SWEEP:
+            workdir = Path(temporary) / settings.label().replace(" ", "-")
+            workdir.mkdir()
+            servers, _, _ = start_servers(workdir, settings, with_nginx=False)
+            try:
+                figures = measure(servers, [(c, u, {}) for c, u in CASES.items()], duration, 1, connections)
+            finally:
+                for server in servers.values():
+                    server.stop()
+            app_json, floor_json = figures[("json", "contentapi")], figures[("json", "floor")]
+            app_html = figures[("html", "contentapi")]
+            results[settings.label()] = {f"{c}/{n}": v for (c, n), v in figures.items()}
+            rows.append([settings.label(), app_json["rps"], app_json["p99_ms"], app_html["rps"], app_html["p99_ms"],
+                         floor_json["rps"], f"{app_json['rps'] / floor_json['rps']:.2f}"])
+    text = table(["gunicorn settings", "json req/s", "json p99 ms", "html req/s", "html p99 ms", "floor json req/s",
+                  "x floor"], rows)
+    print(f"\n### gunicorn settings sweep (wrk -t1 -c{connections} -d{duration:g}s)\n")
+    print(text)
+    path = write_result("sweep", {"duration_s": duration, "connections": connections, "results": results,
+                                  "table": text})
+    say(f"wrote {path}")
+    return {"table": text}
