@@ -95,12 +95,12 @@ def test_embed_posts_height_only_to_a_registered_origin(service):
     assert '<html lang="ar" dir="rtl"' in good.text
     for origin in ("https://south.example", "https://north.example.evil", "https://north.example/path", "*"):
         response = service.get(f"/embed/ar/procedures/{SLUG}?partner=north&origin={quote(origin)}", accept="application/json")
-        assert response.status == 400, origin
+        assert response.status == 403, origin
         assert response.json()["title"] == "Origin not registered"
 
 
 def test_embed_of_unknown_partner_slug_or_locale(service):
-    assert service.get(f"/embed/es/procedures/{SLUG}?partner=nobody", accept="application/json").status == 400
+    assert service.get(f"/embed/es/procedures/{SLUG}?partner=nobody", accept="application/json").status == 404
     assert service.get("/embed/es/procedures/no-such-thing?partner=north", accept="application/json").status == 404
     assert service.get(f"/embed/xx/procedures/{SLUG}?partner=north", accept="application/json").status == 404
     redirect = service.get(f"/embed/es-MX/procedures/{SLUG}?partner=north")
@@ -196,9 +196,10 @@ def test_keys_are_not_logged(make_app, serve, tmp_path, caplog):
     assert "a-wrong-key-value" not in caplog.text and KEY not in caplog.text
 
 
-def test_unknown_partner_is_a_400_problem(service):
+def test_unknown_partner_is_a_404_problem(service):
     response = service.get("/api/v1/procedures?partner=nobody")
-    assert response.status == 400
+    assert response.status == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
     assert "nobody" in response.json()["detail"]
 
 
@@ -308,6 +309,7 @@ def test_oembed_unknown_url_is_404(service, url):
 
 def test_oembed_xml_is_501_and_bad_sizes_400(service):
     assert service.get(f"/oembed?url=/es/procedures/{SLUG}&format=xml").status == 501
+    assert service.get(f"/oembed?url=/es/procedures/{SLUG}&format=yaml").status == 400
     assert service.get(f"/oembed?url=/es/procedures/{SLUG}&maxwidth=-3").status == 400
     assert service.get("/oembed").status == 400
 

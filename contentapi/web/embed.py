@@ -68,7 +68,7 @@ def presented_key() -> str | None:
 
 
 def check_named_partner() -> None:
-    """Resolve ``?partner=``: 400 for an unknown partner, 401 when its key is missing or wrong."""
+    """Resolve ``?partner=``: 404 for an unknown partner, 401 when its key is missing or wrong."""
     g.partner = None
     partner_id = request.args.get("partner")
     if partner_id is None or request.method == "OPTIONS":
@@ -77,7 +77,7 @@ def check_named_partner() -> None:
     if partner is None:
         shown = partner_id[:64]
         raise Problem(
-            400,
+            404,
             "Unknown partner",
             f"No partner has the id {shown!r}. Use the id your registry entry was given, or leave partner out.",
         )
@@ -203,7 +203,7 @@ def embed(locale: str, slug: str):
             parent_origin = None
         if parent_origin is None or partner is None or parent_origin not in partner.origins:
             raise Problem(
-                400,
+                403,
                 "Origin not registered",
                 "origin must be one of the partner's registered origins (and needs ?partner=); "
                 "the embed posts its height only to a registered origin.",
@@ -324,8 +324,10 @@ def resolve_page_url(url: str) -> tuple[str, str]:
 def oembed():
     """oEmbed 1.0: a ``rich`` response whose html is the embed snippet, within maxwidth/maxheight."""
     response_format = request.args.get("format", "json")
-    if response_format != "json":
+    if response_format == "xml":
         raise Problem(501, "Format not implemented", "Only format=json is served; XML is not implemented.")
+    if response_format != "json":
+        raise Problem(400, "Unknown format", "format must be json (xml is not implemented).")
     url = request.args.get("url")
     if not url:
         raise Problem(400, "Missing url", "Give the page to embed: /oembed?url=/es/procedures/SLUG&format=json.")
