@@ -1,0 +1,240 @@
+"""Publishing across processes: two gunicorn servers (two workers each) on one translations folder
+both serve a publish within 2 s with no failed request; concurrent PUTs to the two processes with
+the same If-Match give one 200 and one 412 (the lock spans processes); a publishing process that
+fails between write and rename leaves the old catalog served."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.publishing import Publisher, if_match_allows, po_etag
+from contentapi.i18n.tokens import TokenStore
+from tests.conftest import SLUG
+
+pytestmark = pytest.mark.slow
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+HEADING_ES = "Información general"
+PO = "text/x-gettext-translation; charset=utf-8"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def heading(port: int) -> tuple[int, str | None]:
+    status, _, body = request(port, "GET", f"/api/v1/procedures/{SLUG}?lang=es")
+    return status, json.loads(body)["sections"][0]["heading"] if status == 200 else None
+
+
+class Gunicorn:
+    """A real gunicorn process with two workers, on a free port."""
+
+    def __init__(self, translations: Path, tokens: Path, log: Path):
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "CONTENTAPI_TRANSLATIONS_DIR": str(translations),
+            "CONTENTAPI_TOKENS": str(tokens),
+            "CONTENTAPI_CATALOG_CHECK_INTERVAL": "1.0",
+        }
+        self.log = open(log, "wb")
+        self.process = subprocess.Popen(
+            [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "contentapi:create_app()"],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if request(self.port, "GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def cluster(own_translations, tmp_path):
+    tokens = tmp_path / "tokens.json"
+    token = TokenStore(tokens).add("maria", ("es",))
+    servers = []
+    try:
+        for number in range(2):
+            servers.append(Gunicorn(own_translations, tokens, tmp_path / f"gunicorn-{number}.log"))
+        yield servers, own_translations, token
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def renamed(body: bytes, new: str) -> bytes:
+    return body.replace(f'msgstr "{HEADING_ES}"'.encode(), f'msgstr "{new}"'.encode())
+
+
+def fetch(port: int, token: str) -> tuple[bytes, str]:
+    status, headers, body = request(port, "GET", "/api/v1/translations/es", {"Authorization": f"Bearer {token}"})
+    assert status == 200
+    return body, headers["ETag"]
+
+
+def test_two_server_processes_serve_a_publish_within_two_seconds_with_no_failed_request(cluster):
+    servers, _, token = cluster
+    ports = [server.port for server in servers]
+    for port in ports:
+        assert heading(port) == (200, HEADING_ES)
+    body, etag = fetch(ports[0], token)
+    failures, seen = [], {port: None for port in ports}
+    stop = threading.Event()
+    published_at = []
+
+    def poll(port):
+        while not stop.is_set():
+            try:
+                status, text = heading(port)
+            except OSError as error:
+                failures.append((port, repr(error)))
+                continue
+            if status != 200:
+                failures.append((port, status))
+            elif text == "Resumen" and seen[port] is None and published_at:
+                seen[port] = time.monotonic() - published_at[0]
+
+    pollers = [threading.Thread(target=poll, args=(port,)) for port in ports for _ in range(2)]
+    for thread in pollers:
+        thread.start()
+    time.sleep(0.5)
+    status, _, _ = request(ports[0], "PUT", "/api/v1/translations/es",
+                           {"Authorization": f"Bearer {token}", "If-Match": etag, "Content-Type": PO}, renamed(body, "Resumen"))
+    published_at.append(time.monotonic())
+    assert status == 200
+    time.sleep(2.0)
+    stop.set()
+    for thread in pollers:
+        thread.join()
+    assert failures == []
+    assert all(delay is not None and delay < 2.0 for delay in seen.values()), seen
+    # Every worker of both processes now serves the new text (requests spread over the workers).
+    for port in ports:
+        assert {heading(port) for _ in range(12)} == {(200, "Resumen")}
+
+
+def test_concurrent_puts_to_two_processes_with_the_same_if_match_give_one_200_and_one_412(cluster):
+    servers, translations, token = cluster
+    body, etag = fetch(servers[0].port, token)
+    barrier = threading.Barrier(2)
+    statuses = {}
+
+    def publish(port, text):
+        barrier.wait()
+        statuses[port] = request(port, "PUT", "/api/v1/translations/es",
+                                 {"Authorization": f"Bearer {token}", "If-Match": etag, "Content-Type": PO},
+                                 renamed(body, text))[0]
+
+    threads = [threading.Thread(target=publish, args=(server.port, f"Resumen {'AB'[n]}")) for n, server in enumerate(servers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses.values()) == [200, 412]
+    winner = next(port for port, status in statuses.items() if status == 200)
+    expected = f"Resumen {'AB'[[server.port for server in servers].index(winner)]}"
+    time.sleep(1.2)
+    for server in servers:
+        assert heading(server.port) == (200, expected)
+    revisions = Publisher(translations).revisions("es")
+    assert [revision.action for revision in revisions] == ["publish", "baseline"]
+
+
+FAILING_PUBLISHER = textwrap.dedent(
+    """
+    import errno, os, sys
+    from contentapi.i18n.publishing import Publisher, StorageError
+
+    real_replace = os.replace
+
+    def failing_replace(source, target):
+        # The compiled catalog was written in full to its temporary file; the rename fails.
+        if str(target).endswith("messages.mo"):
+            raise OSError(errno.EIO, "injected failure between write and rename")
+        return real_replace(source, target)
+
+    os.replace = failing_replace
+    translations, etag = sys.argv[1], sys.argv[2]
+    data = sys.stdin.buffer.read()
+    try:
+        Publisher(translations).publish("es", data, etag, "maria")
+    except StorageError as error:
+        print("refused:", error)
+        sys.exit(3)
+    print("published")
+    """
+)
+
+
+def test_a_failure_between_write_and_rename_leaves_the_old_catalog_served(cluster):
+    servers, translations, token = cluster
+    body, etag = fetch(servers[0].port, token)
+    po_path, mo_path = catalog_paths(translations, "es")
+    mo_before = mo_path.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-c", FAILING_PUBLISHER, str(translations), etag],
+        input=renamed(body, "Resumen"),
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    time.sleep(1.5)  # longer than the servers' catalog check interval
+    for server in servers:
+        assert {heading(server.port) for _ in range(6)} == {(200, HEADING_ES)}
+        assert fetch(server.port, token) == (body, etag)
+    assert mo_path.read_bytes() == mo_before
+    assert Publisher(translations).revisions("es") == []
+    assert not [p.name for p in po_path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_if_match_follows_rfc_9110_strong_comparison():
+    etag = po_etag(b"abc")
+    assert if_match_allows(etag, etag)
+    assert if_match_allows(f'"x", {etag}', etag)
+    assert if_match_allows("*", etag)
+    assert not if_match_allows("*", None)
+    assert not if_match_allows(f"W/{etag}", etag)
+    assert not if_match_allows('"x"', etag)
+    assert not if_match_allows("garbage", etag)
