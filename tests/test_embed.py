@@ -93,6 +93,9 @@ def test_embed_posts_height_only_to_a_registered_origin(service):
     assert good.status == 200
     assert 'data-parent-origin="http://127.0.0.1:8001"' in good.text
     assert '<html lang="ar" dir="rtl"' in good.text
+    # Named main: the partner page's main and every other embed's main stay distinguishable.
+    assert '<main class="contentapi-embed" aria-labelledby="contentapi-embed-title">' in good.text
+    assert good.text.count('id="contentapi-embed-title"') == 1 and good.text.count("<h1") == 1
     for origin in ("https://south.example", "https://north.example.evil", "https://north.example/path", "*"):
         response = service.get(f"/embed/ar/procedures/{SLUG}?partner=north&origin={quote(origin)}", accept="application/json")
         assert response.status == 403, origin
