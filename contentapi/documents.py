@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contentapi import urls
 from contentapi.i18n.locales import LocaleInfo
-from contentapi.localize import LocalizedBlock, LocalizedProcedure
+from contentapi.localize import LocalizedBlock, LocalizedHeading, LocalizedProcedure
 
 
 def block_document(item: LocalizedBlock, locale: str) -> dict:
@@ -57,7 +57,7 @@ def procedure_document(localized: LocalizedProcedure, locales: tuple[str, ...]) 
     }
 
 
-def procedure_summary(localized: LocalizedProcedure, complete_locales: list[str]) -> dict:
+def procedure_summary(localized: LocalizedProcedure | LocalizedHeading, complete_locales: list[str]) -> dict:
     """One entry of ``GET /api/v1/procedures``."""
     procedure = localized.procedure
     return {

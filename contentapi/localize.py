@@ -93,6 +93,27 @@ def _block(catalog: LocaleCatalog, slug: str, section: Section, block: Block) ->
     return LocalizedBlock(render_block(block.type, block.source, block.ordered), DEFAULT_LOCALE, context, block_id)
 
 
+@dataclass(frozen=True)
+class LocalizedHeading:
+    """What a list of procedures shows of one: its title and summary in one locale."""
+
+    procedure: Procedure
+    locale: str
+    title: LocalizedText
+    summary: LocalizedText
+
+
+def localize_heading(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedHeading:
+    """The title and summary of ``procedure`` only: lists of a thousand procedures need no blocks."""
+    slug = procedure.slug
+    return LocalizedHeading(
+        procedure=procedure,
+        locale=catalog.locale,
+        title=_text(catalog, message_context(slug, "title"), procedure.title),
+        summary=_text(catalog, message_context(slug, "summary"), procedure.summary),
+    )
+
+
 def localize(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedProcedure:
     """Translate every string of ``procedure`` with ``catalog``, falling back to English per string."""
     slug = procedure.slug

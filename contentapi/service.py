@@ -22,10 +22,13 @@ from contentapi.content.model import SECTION_IDS, Library, Procedure
 from contentapi.documents import locale_document, procedure_document, procedure_summary
 from contentapi.i18n.catalogs import CatalogStore, CatalogVersion
 from contentapi.i18n.locales import DEFAULT_LOCALE, locale_info
-from contentapi.localize import LocalizedProcedure, localize
+from contentapi.localize import LocalizedHeading, LocalizedProcedure, localize, localize_heading
 from contentapi.rendering import PageRenderer
 
 JSON = "application/json"
+# Whole localised procedures kept per worker: only needed while a procedure's JSON and page are
+# built (the bytes are kept, not these), so a few hundred, not procedures x locales.
+LOCALIZED_CACHE_SIZE = 256
 HTML = "text/html; charset=utf-8"
 
 
@@ -71,25 +74,29 @@ class ContentService:
         self.catalogs = catalogs
         self.locales = catalogs.locales
         self.renderer = renderer or PageRenderer(self.locales)
-        self.cache_size = cache_size
+        # Room for every representation, list heading and completeness figure of the library, so
+        # a large library never evicts (and re-renders) what it serves: request cost stays flat.
+        self.cache_size = max(cache_size, len(library) * (3 * len(self.locales) + 1) + 2 * len(self.locales) + 8)
         # Every (msgctxt, msgid) a translator is asked for, for completeness figures.
         content_messages = tuple((m.context, m.source) for procedure in library for m in procedure.messages())
         self.messages = content_messages + tuple(template_messages)
         self._cache: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
+        self._localized: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- cache ---------------------------------------------------------------------------
 
-    def _cached(self, key: tuple, version: tuple, build):
-        entry = self._cache.get(key)
+    def _cached(self, key: tuple, version: tuple, build, small: bool = False):
+        cache, size = (self._localized, LOCALIZED_CACHE_SIZE) if small else (self._cache, self.cache_size)
+        entry = cache.get(key)
         if entry is not None and entry[0] == version:
             return entry[1]
         value = build()
         with self._lock:
-            self._cache[key] = (version, value)
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            cache[key] = (version, value)
+            cache.move_to_end(key)
+            while len(cache) > size:
+                cache.popitem(last=False)
         return value
 
     def state(self) -> tuple:
@@ -116,10 +123,23 @@ class ContentService:
         if procedure is None:
             return None
         catalog = self.catalogs.get(locale)
-        return self._cached(("localized", slug, locale), (catalog.version,), lambda: localize(procedure, catalog))
+        return self._cached(("localized", slug, locale), (catalog.version,), lambda: localize(procedure, catalog),
+                            small=True)
+
+    def heading(self, slug: str, locale: str) -> LocalizedHeading | None:
+        """A procedure's title and summary in a locale, for the lists."""
+        procedure = self.library.get(slug)
+        if procedure is None:
+            return None
+        catalog = self.catalogs.get(locale)
+        return self._cached(("heading", slug, locale), (catalog.version,), lambda: localize_heading(procedure, catalog))
 
     def complete_locales(self, procedure: Procedure) -> list[str]:
         """Locales in which every string of the procedure is translated."""
+        return self._cached(("complete", procedure.slug), self._all_versions(),
+                            lambda: self._complete_locales(procedure))
+
+    def _complete_locales(self, procedure: Procedure) -> list[str]:
         messages = procedure.messages()
         complete = []
         for locale in self.locales:
@@ -181,7 +201,7 @@ class ContentService:
 
         def build():
             entries = [
-                procedure_summary(self.localized(p.slug, locale), self.complete_locales(p)) for p in self.library
+                procedure_summary(self.heading(p.slug, locale), self.complete_locales(p)) for p in self.library
             ]
             modified = max([self._modified(p, locale) for p in self.library], default=0.0)
             document = {"locale": locale, "procedures": entries}
@@ -193,7 +213,7 @@ class ContentService:
         """``GET /{locale}/``: the list of procedures as a page."""
 
         def build():
-            entries = [self.localized(p.slug, locale) for p in self.library]
+            entries = [self.heading(p.slug, locale) for p in self.library]
             html = self.renderer.render(
                 "index.html",
                 self.catalogs.get(locale),
