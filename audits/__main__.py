@@ -7,6 +7,7 @@ could not run (bad options, no browser, nothing to audit). Problems are one line
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,11 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(message)
+
+
+def default_workers() -> int:
+    """One browser per CPU, at most four: each browser keeps about one core busy."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     browser.add_argument("--driver", metavar="PATH", help="chromedriver to use (default: the one on PATH)")
     browser.add_argument("--browser-binary", metavar="PATH", help="Chromium binary (default: chromium on PATH)")
     browser.add_argument("--remote", metavar="URL", help="W3C WebDriver endpoint (Selenium Grid, chromedriver --port)")
-    browser.add_argument("--workers", type=int, default=1, metavar="N", help="browsers in parallel (default 1)")
+    browser.add_argument("--workers", type=int, default=default_workers(), metavar="N",
+                         help=f"browsers in parallel (default {default_workers()}: one per CPU, at most 4)")
     browser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="per page limit in seconds")
     browser.add_argument("--axe-script", metavar="PATH", help="a newer axe.min.js instead of the bundled axe-core 4.10.2")
     outcome = parser.add_argument_group("results")

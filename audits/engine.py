@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from selenium.common.exceptions import TimeoutException, WebDriverException
+from urllib3.exceptions import MaxRetryError, ProtocolError
 
 from audits import axe
 from audits.browser import Browser, BrowserError, BrowserFactory
@@ -122,6 +123,9 @@ class Auditor:
             healthy = False
             message = (error.msg or type(error).__name__).strip().splitlines()[0] if error.msg else type(error).__name__
             return error_result(page, f"the browser failed on this page and was replaced: {message}")
+        except (OSError, ConnectionError, MaxRetryError, ProtocolError) as error:
+            healthy = False  # the driver process is gone (crashed or killed by the watchdog)
+            return error_result(page, f"the browser stopped answering on this page and was replaced: {type(error).__name__}")
         finally:
             watchdog.cancel()
             if healthy:
@@ -179,6 +183,7 @@ class Auditor:
         check = CheckResult(check="axe")
         try:
             frames = axe.inject(browser, self.axe_source)
+            injected = time.perf_counter()
             raw = axe.run(browser, self.options.axe_options(), self.options.axe_context())
         except TimeoutException:
             raise PageTimeout(f"axe did not finish within {self.options.timeout:g} s") from None
@@ -189,7 +194,8 @@ class Auditor:
         check.violations, check.incomplete = axe.findings(raw)
         check.passes = raw["passes"]
         check.wcag = sorted({sc for finding in check.violations for sc in finding.wcag})
-        check.details = {"documents": frames, "inapplicable": raw["inapplicable"]}
+        check.details = {"documents": frames, "inapplicable": raw["inapplicable"],
+                         "inject_seconds": round(injected - began, 4), "run_seconds": round(time.perf_counter() - injected, 4)}
         result.axe_version = raw["version"]
         check.seconds = time.perf_counter() - began
         return check

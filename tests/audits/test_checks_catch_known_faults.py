@@ -80,3 +80,14 @@ def test_timings_are_split_by_phase(fixture_run):
     timings = fixture_run["clean.html"].timings
     assert set(timings) >= {"navigation", "axe", "checks", "total"}
     assert timings["total"] >= timings["navigation"] + timings["axe"] + timings["checks"] - 0.01
+
+
+def test_crashed_browser_is_an_error_for_its_page_and_is_replaced(fixture_site, fixture_auditor, fixture_options):
+    """A renderer crash (chrome://crash) fails that page only; a new browser audits the next one."""
+    started = fixture_auditor.started
+    run = audit_pages([Page("chrome://crash"), Page(fixture_site.page("missing-alt.html"))], fixture_options,
+                      auditor=fixture_auditor)
+    crashed, after = run.pages
+    assert crashed.status == ERROR and "replaced" in crashed.error
+    assert after.error is None and after.checks["axe"].status == FAILED
+    assert fixture_auditor.started == started + 1
