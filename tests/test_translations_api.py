@@ -188,6 +188,17 @@ def test_publish_serves_the_new_text_and_records_a_revision(translators, spec):
     assert (baseline["action"], baseline["etag"], baseline["translator"]) == ("baseline", etag, None)
 
 
+def test_publish_warns_about_translations_the_upload_would_lose(translators):
+    body, etag = translators.fetch()
+    emptied = body.replace(f'msgstr "{HEADING_ES}"'.encode(), b'msgstr ""')
+    response = translators.put(emptied, etag)
+    assert response.status == 200
+    removed = [w for w in response.json()["warnings"] if w["check"] == "translation-removed"]
+    assert [w["msgctxt"] for w in removed] == [f"{SLUG}/overview/heading"]
+    assert emptied.decode().splitlines()[removed[0]["line"] - 1].startswith("msgctxt")
+    assert translators.heading() == "Overview"
+
+
 def test_two_puts_with_the_same_if_match_give_one_200_and_one_412(translators):
     body, etag = translators.fetch()
     barrier = threading.Barrier(2)

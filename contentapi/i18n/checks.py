@@ -58,6 +58,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "doubled-words": (WARNING, "a word is repeated ('the the')"),
     "zero-width": (WARNING, "zero-width characters in the translation"),
     "unknown-check": (WARNING, "a suppression comment names a check that does not exist or is an error"),
+    "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
 }
 
 SUPPRESSION = re.compile(r"contentapi:\s*ignore\s*=\s*([A-Za-z0-9_,\s-]+)")
@@ -734,6 +735,33 @@ def check_po_file(path: Path, locale: str | None = None) -> list[Finding]:
     except OSError as error:
         return [Finding(str(path), 1, None, "unparsable", ERROR, f"cannot read the file ({error.strerror or error})")]
     return check_po_bytes(data, str(path), locale)
+
+
+def removed_translations(current: bytes, upload: bytes, filename: str = "<upload>") -> list[Finding]:
+    """Warnings for messages translated in ``current`` that the upload leaves untranslated or drops.
+
+    A publish replaces the whole file, so this is how a translator learns that an
+    upload made from a truncated or older file would lose words (revisions keep them).
+    """
+    try:
+        before = parse_po_text(current.decode("utf-8-sig"))
+        after = {(e.context, e.msgid): e for e in parse_po_text(upload.decode("utf-8-sig"))}
+    except (PoSyntaxError, UnicodeDecodeError):
+        return []
+    findings = []
+    for entry in before:
+        if entry.is_header or not entry.translated or entry.fuzzy:
+            continue
+        new = after.get((entry.context, entry.msgid))
+        if new is None or not new.translated:
+            findings.append(
+                Finding(
+                    filename, new.line if new else 1, entry.context, "translation-removed", WARNING,
+                    "translated in the published catalog but " + ("empty" if new else "missing") + " in this one",
+                    _short(entry.msgid, 80),
+                )
+            )
+    return findings
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:

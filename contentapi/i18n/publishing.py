@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from contentapi.i18n.catalogs import LocaleCatalog, atomic_write, catalog_paths, compile_po_bytes
-from contentapi.i18n.checks import Finding, check_po_bytes, has_errors
+from contentapi.i18n.checks import Finding, check_po_bytes, has_errors, removed_translations
 from contentapi.i18n.locales import to_babel_id
 from contentapi.i18n.workflow import TEMPLATE_NAME, catalog_stats, template_messages
 
@@ -215,7 +215,8 @@ class Publisher:
         ``if_match`` None skips the comparison (restore without a precondition).
         Raises CatalogRejected, PreconditionFailed, NoCatalog or StorageError, each with nothing changed.
         """
-        findings = check_po_bytes(data, f"{to_babel_id(locale)}/LC_MESSAGES/messages.po", locale)
+        filename = f"{to_babel_id(locale)}/LC_MESSAGES/messages.po"
+        findings = check_po_bytes(data, filename, locale)
         if has_errors(findings):
             raise CatalogRejected(findings)
         compiled = compile_po_bytes(data, locale)
@@ -252,7 +253,8 @@ class Publisher:
                         pass  # the .mo (what is served) is unchanged either way
                 _remove(recorded)
                 raise storage_error(error, "the catalog") from None
-        return revision, [finding for finding in findings if finding.severity != "error"]
+        warnings = [finding for finding in findings if finding.severity != "error"]
+        return revision, warnings + removed_translations(current, data, filename)
 
     def restore(self, locale: str, revision_id: int, translator: str | None, if_match: str | None = None) -> Revision:
         """Publish an earlier revision's .po again, as a new revision."""
