@@ -231,6 +231,8 @@ def test_fragment_is_sanitised_scoped_and_absolute(service, locale):
     root_tag, root = parser.tags[0]
     assert root_tag == "div" and root["lang"] == locale and root["dir"] == locale_info(locale).direction
     assert response.text.strip().endswith("</div>")
+    # Not a placeholder: embed.js on the same page must leave an included fragment alone.
+    assert "data-contentapi-procedure" not in response.text
     allowed = {"div", "article", "h2", "h3", "p", "section", "footer", "dl", "dt", "dd", "time", "a", "em", "strong", "code", "ul", "ol", "li", "br"}
     for tag, attributes in parser.tags:
         assert tag in allowed, tag
@@ -438,6 +440,20 @@ def test_two_embeds_on_a_partner_page(browser, partner_page):
     order = [place for index, place in enumerate(visited) if index == 0 or visited[index - 1] != place]
     assert order == ["frame0", "frame1", "partner-contact"], visited
 
+    # Heights are clamped: a placeholder added later with data-max-height stops there.
+    clamped = browser.execute_script(
+        "var div = document.createElement('div'); div.setAttribute('data-contentapi-procedure', arguments[0]);"
+        "div.setAttribute('data-lang', 'ru'); div.setAttribute('data-partner', 'demo');"
+        "div.setAttribute('data-max-height', '600'); document.querySelector('main').appendChild(div);"
+        "window['contentapiEmbed:' + arguments[1]](); var frame = div.querySelector('iframe');"
+        "frame.scrollIntoView(); return frame;",
+        SLUG, server.url,
+    )
+    wait_for(lambda: frame_content_height(browser, clamped) > 600, message="third embed loaded")
+    # Not the initial 480 px, not its content's height: the maximum.
+    wait_for(lambda: browser.execute_script("return arguments[0].getBoundingClientRect().height", clamped) == 600,
+             message="third embed clamped to 600 px")
+
 
 # -- accessibility of the embed document ----------------------------------------------------------
 
@@ -487,3 +503,22 @@ def test_embed_focus_is_visible_in_the_partner_theme(browser, live_server):
         "var s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth, s.outlineColor]", link
     )
     assert style[0] == "solid" and style[1] == "3px" and style[2] == "rgb(179, 0, 107)"  # the theme's focus colour
+
+
+def test_partner_logo_joins_img_src_and_has_the_partner_name_as_alt(make_app, serve, tmp_path):
+    path = tmp_path / "partners.toml"
+    path.write_text(
+        '[partners.north]\nname = "North Hospital"\norigins = ["https://north.example"]\n'
+        '[partners.north.theme]\nlogo_url = "https://cdn.north.example/logo.svg"\nfont_stack = "Inter, Arial, sans-serif"\n',
+        encoding="utf-8",
+    )
+    server = serve(make_app(PARTNERS=str(path)))
+    response = server.get(f"/embed/ko/procedures/{SLUG}?partner=north")
+    csp = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' https://cdn.north.example;" in csp
+    assert '<img class="contentapi-embed__logo" src="https://cdn.north.example/logo.svg" alt="North Hospital">' in response.text
+    theme_href = re.search(r'href="(/embed/themes/north\.css\?v=[0-9a-f]+)"', response.text).group(1)
+    theme = server.get(theme_href)
+    assert theme.headers["Content-Type"].startswith("text/css")
+    assert "--contentapi-font: Inter, Arial, sans-serif;" in theme.text and "--contentapi-focus: #b3006b;" in theme.text
+    assert server.get("/embed/themes/nobody.css").status == 404
