@@ -12,6 +12,30 @@ from datetime import datetime, timezone
 __version__ = "1.0.0"
 
 
+def untranslated_titles(results) -> None:
+    """Flag our pages whose <title> is word for word the English page's title (2.4.2: not localised).
+
+    Pages are matched by swapping the locale in the path (``/es/...`` with ``/en/...``); pages given
+    with --url have no expected locale and are left alone.
+    """
+    from audits.checks import finding
+    from audits.language import primary
+
+    by_path = {page.path: page for page in results}
+    for page in results:
+        title_check = page.checks.get("title")
+        if not title_check or not page.expected_lang or primary(page.expected_lang) == "en" or not page.title:
+            continue
+        english = by_path.get(page.path.replace(f"/{page.expected_lang}/", "/en/", 1))
+        if english is None or english is page or english.title is None:
+            continue
+        if " ".join(page.title.split()) == " ".join(english.title.split()):
+            title_check.violations.append(finding(
+                "title", "title-not-localised",
+                f"The title {page.title!r} is the English page's title word for word; translate it for "
+                f"{page.expected_lang!r}.", {"html": f"<title>{page.title}</title>", "selector": "title"}))
+
+
 def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None):
     """Audit pages and settle every status; a ``RunResult`` (with what the baseline says was fixed)."""
     from audits import baseline
@@ -33,6 +57,8 @@ def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None)
     if accepted is not None:
         fixed = baseline.apply(results, accepted)
         baseline_summary = {"file": str(baseline_path), "accepted": sum(accepted.values()), "fixed": fixed}
+    if "title" in options.checks:
+        untranslated_titles(results)
     settle(results, options)
     options_summary = {
         "level": options.level,

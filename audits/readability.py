@@ -45,7 +45,7 @@ def count(blocks: list[dict], language: str) -> tuple[int, int, int]:
         words += len(block_words)
         syllable_total += sum(syllables(word, language) for word in block_words)
         ends = len(_SENTENCE_END.findall(text))
-        if not _SENTENCE_END.search(text.rstrip() + " ") or not text.rstrip()[-1:] in ".!?…。！？\"'”’)":
+        if text.rstrip()[-1:] not in ".!?…。！？\"'”’)]":
             ends += 1  # the block ends without punctuation (a heading, a list item): still a sentence
         sentences += max(1, ends)
     return words, sentences, syllable_total

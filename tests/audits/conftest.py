@@ -16,7 +16,7 @@ import pytest
 from audits.engine import Auditor
 from audits.options import AuditOptions
 
-PAGES_DIR = Path(__file__).with_name("pages")
+PAGES_DIR = Path(__file__).with_name("pages").resolve()
 
 
 def pixel_png() -> bytes:
@@ -55,8 +55,8 @@ class FixtureSite:
                     return
                 if path == "/pixel.png":
                     return self.reply(200, "image/png", site.png)
-                file = PAGES_DIR / path.lstrip("/")
-                if path.endswith(".html") and file.is_file() and file.parent == PAGES_DIR:
+                file = (PAGES_DIR / path.lstrip("/")).resolve()
+                if path.endswith(".html") and file.is_file() and file.is_relative_to(PAGES_DIR):
                     text = file.read_text(encoding="utf-8")
                     text = text.replace("{{OTHER_ORIGIN}}", site.other.url if site.other else site.url)
                     text = text.replace("{{FIRST_ORIGIN}}", site.first.url if site.first else site.url)

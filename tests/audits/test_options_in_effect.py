@@ -1,0 +1,86 @@
+"""Options that change what is checked and what fails: rules, levels, scope, needs review,
+readability as a failure, another axe script, and titles left in English on translated pages."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from audits import audit_pages
+from audits.axe import bundled_axe_path
+from audits.discovery import Page
+from audits.engine import Auditor
+from audits.model import FAILED, PASSED, WARNING
+
+pytestmark = [pytest.mark.browser]
+
+
+def run(fixture_site, options, *names, expected_lang=None):
+    """Audit fixture pages with options, in a browser of its own."""
+    auditor = Auditor(options)
+    try:
+        return audit_pages([Page(fixture_site.page(name), "page", expected_lang) for name in names], options, auditor=auditor).pages
+    finally:
+        auditor.close()
+
+
+@pytest.fixture
+def axe_only(fixture_options):
+    return dataclasses.replace(fixture_options, checks=("axe",))
+
+
+def test_rule_runs_only_that_rule_and_disable_turns_one_off(fixture_site, axe_only):
+    only_alt, = run(fixture_site, dataclasses.replace(axe_only, rules=["image-alt"]), "low-contrast.html")
+    assert only_alt.checks["axe"].status == PASSED and only_alt.checks["axe"].passes <= 1
+    without, = run(fixture_site, dataclasses.replace(axe_only, disabled_rules=["color-contrast"]), "low-contrast.html")
+    assert without.checks["axe"].status == PASSED
+    contrast, = run(fixture_site, axe_only, "low-contrast.html")
+    assert contrast.checks["axe"].status == FAILED
+
+
+def test_level_wcag2a_leaves_out_aa_rules(fixture_site, axe_only):
+    page, = run(fixture_site, dataclasses.replace(axe_only, level="wcag2a", best_practice=False), "low-contrast.html")
+    assert page.checks["axe"].status == PASSED  # color-contrast is 1.4.3, level AA
+
+
+def test_exclude_scopes_the_audit(fixture_site, axe_only):
+    page, = run(fixture_site, dataclasses.replace(axe_only, exclude=["img"]), "missing-alt.html")
+    assert page.checks["axe"].status == PASSED
+
+
+def test_needs_review_is_listed_and_fails_only_when_asked(fixture_site, axe_only):
+    listed, = run(fixture_site, axe_only, "needs-review.html")
+    assert listed.checks["axe"].status == PASSED
+    assert "color-contrast" in {finding.rule for finding in listed.checks["axe"].incomplete}
+    strict, = run(fixture_site, dataclasses.replace(axe_only, fail_on_incomplete=True), "needs-review.html")
+    assert strict.checks["axe"].status == FAILED
+
+
+def test_readability_warns_by_default_and_fails_when_asked(fixture_site, fixture_options):
+    only = dataclasses.replace(fixture_options, checks=("readability",))
+    warned, = run(fixture_site, only, "hard-reading.html")
+    assert warned.checks["readability"].status == WARNING and warned.status == WARNING
+    assert warned.checks["readability"].details["grade"] > 14
+    failed, = run(fixture_site, dataclasses.replace(only, fail_on=frozenset({"readability"})), "hard-reading.html")
+    assert failed.checks["readability"].status == FAILED
+
+
+def test_axe_script_replaces_the_bundled_axe(fixture_site, axe_only, tmp_path):
+    script = tmp_path / "axe.min.js"
+    script.write_text(bundled_axe_path().read_text(encoding="utf-8") + ';axe.version = "4.99.0-test";', encoding="utf-8")
+    page, = run(fixture_site, dataclasses.replace(axe_only, axe_script=str(script)), "missing-alt.html")
+    assert page.axe_version == "4.99.0-test"
+    assert page.checks["axe"].status == FAILED
+
+
+def test_title_left_in_english_on_a_translated_page_fails(fixture_site, fixture_options):
+    only = dataclasses.replace(fixture_options, checks=("title",))
+    auditor = Auditor(only)
+    try:
+        pages = [Page(fixture_site.page("en/hours.html"), "page", "en"), Page(fixture_site.page("es/hours.html"), "page", "es")]
+        english, spanish = audit_pages(pages, only, auditor=auditor).pages
+    finally:
+        auditor.close()
+    assert english.checks["title"].status == PASSED
+    assert [finding.rule for finding in spanish.checks["title"].violations] == ["title-not-localised"]
