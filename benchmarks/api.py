@@ -110,14 +110,17 @@ def measure(servers: dict[str, Server], cases: list[tuple[str, str, dict]], dura
         for case, url, headers_by_server in cases:
             for name, server in servers.items():
                 headers = headers_by_server.get(name, {})
-                result = run_wrk(server.port, url, duration, connections=connections, headers=headers)
+                result = run_wrk(server.port, url, duration, connections=connections, headers=headers,
+                                 server_pids=server.worker_pids())
                 runs.setdefault((case, name), []).append(result)
                 say(f"round {round_number + 1} {case:5} {name:10} {result.rps:9,.0f} req/s "
-                    f"p50 {result.p50_ms} ms p99 {result.p99_ms} ms errors {result.failed}")
+                    f"p50 {result.p50_ms} ms p99 {result.p99_ms} ms cpu {result.cpu_us} us/req errors {result.failed}")
     out = {}
     for key, results in runs.items():
         chosen = median_result(results)
-        out[key] = {**chosen.as_dict(), "rounds_rps": [round(r.rps, 1) for r in results]}
+        cpu = [r.cpu_us for r in results if r.cpu_us]
+        out[key] = {**chosen.as_dict(), "rounds_rps": [round(r.rps, 1) for r in results],
+                    "cpu_us_median": round(statistics.median(cpu), 1) if cpu else None}
     return out
 
 
@@ -176,8 +179,11 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
         ratio_floor = app["rps"] / floor["rps"] if floor["rps"] else 0.0
         ratio_nginx = app["rps"] / nginx["rps"] if nginx["rps"] else 0.0
         ratios[case] = {"of_floor": round(ratio_floor, 3), "of_nginx": round(ratio_nginx, 3)}
-        rows.append([case, app["rps"], app["p50_ms"], app["p99_ms"], floor["rps"], floor["p50_ms"], floor["p99_ms"],
-                     nginx["rps"], f"{ratio_floor:.2f}", f"{ratio_nginx:.2f}"])
+        cpu_ratio = floor["cpu_us_median"] / app["cpu_us_median"] if app["cpu_us_median"] else 0.0
+        ratios[case]["cpu_of_floor"] = round(cpu_ratio, 3)
+        rows.append([case, app["rps"], app["p50_ms"], app["p99_ms"], app["cpu_us_median"], floor["rps"],
+                     floor["p50_ms"], floor["p99_ms"], floor["cpu_us_median"], nginx["rps"], f"{ratio_floor:.2f}",
+                     f"{cpu_ratio:.2f}", f"{ratio_nginx:.3f}"])
     # The 304 also against the floor sending the whole 200 (a revalidation must cost no more).
     ratios["304"]["of_floor_200"] = round(figures[("304", "contentapi")]["rps"] / figures[("json", "floor")]["rps"], 3)
     targets = {
@@ -185,8 +191,8 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
         "html >= 0.9 x floor": ratios["html"]["of_floor"] >= 0.9,
         "304 >= floor": ratios["304"]["of_floor"] >= 1.0,
     }
-    text = table(["case", "contentapi req/s", "p50 ms", "p99 ms", "floor req/s", "floor p50", "floor p99",
-                  "nginx req/s", "x floor", "x nginx"], rows)
+    text = table(["case", "contentapi req/s", "p50 ms", "p99 ms", "CPU µs/req", "floor req/s", "floor p50",
+                  "floor p99", "floor CPU µs/req", "nginx req/s", "x floor (req/s)", "x floor (CPU)", "x nginx"], rows)
     print(f"\n### API: contentapi vs bare Flask (floor) vs nginx (limit); gunicorn {settings.label()}, "
           f"wrk -t1 -c{connections} -d{duration:g}s, median of {rounds}\n")
     print(text)

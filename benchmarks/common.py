@@ -132,6 +132,19 @@ def children(pid: int) -> list[int]:
     return [int(part) for part in text.split()]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (a steadier cost than wall time)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
 def memory_kib(pid: int) -> dict[str, int]:
     """VmRSS of a process, and its proportional share (Pss, shared pages split between sharers), in KiB."""
     out = {}
@@ -234,11 +247,12 @@ class Server:
 
 
 def start_gunicorn(app: str, settings: ServerSettings, env: dict | None = None, name: str = "contentapi",
-                   timeout: float = 120.0, log: Path | None = None, health: str = "/healthz") -> Server:
+                   timeout: float = 120.0, log: Path | None = None, health: str = "/healthz",
+                   port: int | None = None, extra_args: tuple[str, ...] = ()) -> Server:
     """Start gunicorn on a free loopback port and wait until ``health`` answers 200."""
-    port = free_port()
+    port = port or free_port()
     args = [str(VENV_BIN / "gunicorn"), "--bind", f"{HOST}:{port}", *settings.args(),
-            "--log-level", "warning", "--graceful-timeout", "3", app]
+            "--log-level", "warning", "--graceful-timeout", "3", *extra_args, app]
     started = time.monotonic()
     process = start_process(args, env=env, log=log)
     try:
@@ -322,6 +336,7 @@ class LoadResult:
     errors: dict
     p50_ms: float
     p99_ms: float
+    cpu_us: float | None = None  # server CPU time per request, when measured
 
     @property
     def rps(self) -> float:
@@ -333,7 +348,8 @@ class LoadResult:
 
     def as_dict(self) -> dict:
         return {"requests": self.requests, "seconds": round(self.seconds, 3), "rps": round(self.rps, 1),
-                "bytes": self.bytes, "errors": self.errors, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms}
+                "bytes": self.bytes, "errors": self.errors, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms,
+                "server_cpu_us_per_request": self.cpu_us}
 
 
 def wrk_path() -> str:
@@ -345,8 +361,12 @@ def wrk_path() -> str:
 
 
 def run_wrk(port: int, path: str, duration: float, connections: int = 8, threads: int = 1,
-            headers: dict | None = None, script: str | None = None) -> LoadResult:
-    """Load 127.0.0.1:port/path with wrk for ``duration`` seconds and parse its summary."""
+            headers: dict | None = None, script: str | None = None, server_pids: list[int] | None = None) -> LoadResult:
+    """Load 127.0.0.1:port/path with wrk for ``duration`` seconds and parse its summary.
+
+    With ``server_pids``, also the CPU time those processes spent per request.
+    """
+    cpu_before = cpu_seconds(server_pids) if server_pids else 0.0
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write((script or "") + WRK_SCRIPT)
         lua = handle.name
@@ -364,8 +384,11 @@ def run_wrk(port: int, path: str, duration: float, connections: int = 8, threads
         raise BenchmarkError(f"wrk gave no summary: {completed.stdout[-500:]} {completed.stderr[-500:]}")
     data = json.loads(match.group(1))
     latency = data["latency_us"]
+    cpu_us = None
+    if server_pids and data["requests"]:
+        cpu_us = round((cpu_seconds(server_pids) - cpu_before) / data["requests"] * 1e6, 1)
     return LoadResult(data["requests"], data["duration_us"] / 1e6, data["bytes"], data["errors"],
-                      round(latency["p50"] / 1000, 3), round(latency["p99"] / 1000, 3))
+                      round(latency["p50"] / 1000, 3), round(latency["p99"] / 1000, 3), cpu_us)
 
 
 # -- output -----------------------------------------------------------------------------------

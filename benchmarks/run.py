@@ -1,35 +1,107 @@
-"""Command line of the benchmarks: ``python -m benchmarks {api,sweep,scale,publish,audit,all}``."""
+"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,all}``.
+
+Each prints a Markdown table and writes benchmarks/results/<name>.json. Every server listens on
+127.0.0.1 only, every load run has a fixed length, and every process started is stopped at the
+end (also on Ctrl-C). ``--quick`` makes every run short, for trying the benchmarks out.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
-from benchmarks.common import BenchmarkError, install_signal_handlers, stop_all
+from benchmarks.common import BenchmarkError, install_signal_handlers, say, stop_all
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``1,100,1000`` -> (1, 100, 1000)."""
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError("sizes are numbers separated by commas, such as 1,100,1000") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes are whole numbers of at least 1")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short runs (figures are rough)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    api = sub.add_parser("api", help="1: the API vs bare Flask (floor) vs nginx (limit)")
+    api.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
+    api.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median reported (default 3)")
+    sweep = sub.add_parser("sweep", help="gunicorn worker classes and counts, for the recommended settings")
+    sweep.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run (default 5)")
+    scale = sub.add_parser("scale", help="2: 1, 100 and 1000 procedures: start-up, memory, requests per second")
+    scale.add_argument("--sizes", type=parse_sizes, default=(1, 100, 1000), help="corpus sizes (default 1,100,1000)")
+    scale.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
+    scale.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median reported (default 3)")
+    publish = sub.add_parser("publish", help="3: a catalog published every second under wrk load")
+    publish.add_argument("--duration", type=float, default=30.0, help="seconds of publishing under load (default 30)")
+    audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
+    audit.add_argument("--repeat", type=int, default=1, help="runs of each configuration, median reported")
+    everything = sub.add_parser("all", help="api, scale, publish and audit, one after the other")
+    everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
+    return parser
+
+
+def run_one(name: str, args: argparse.Namespace) -> dict:
+    """Run one benchmark by name with the parsed options (or the quick ones)."""
+    quick = args.quick
+    if name == "api":
+        from benchmarks import api
+
+        return api.run(duration=2.0 if quick else getattr(args, "duration", 10.0),
+                       rounds=1 if quick else getattr(args, "rounds", 3))
+    if name == "sweep":
+        from benchmarks import api
+
+        return api.sweep(duration=2.0 if quick else getattr(args, "duration", 5.0))
+    if name == "scale":
+        from benchmarks import scale
+
+        return scale.run(sizes=(1, 100) if quick else getattr(args, "sizes", (1, 100, 1000)),
+                         duration=2.0 if quick else getattr(args, "duration", 10.0),
+                         rounds=1 if quick else getattr(args, "rounds", 3))
+    if name == "publish":
+        from benchmarks import publish
+
+        return publish.run(duration=8.0 if quick else getattr(args, "duration", 30.0))
+    if name == "audit":
+        from benchmarks import audit
+
+        return audit.run(quick=quick, repeat=getattr(args, "repeat", 1))
+    raise BenchmarkError(f"unknown benchmark {name!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the subcommand and run it; one line on stderr and exit 1 when a benchmark cannot run."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    api = sub.add_parser("api", help="API vs bare Flask (floor) vs nginx (limit)")
-    api.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
-    api.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
-    sweep = sub.add_parser("sweep", help="gunicorn worker class and count candidates")
-    sweep.add_argument("--duration", type=float, default=5.0)
-    args = parser.parse_args(argv)
+    """Run the chosen benchmark(s); one line on stderr and exit 1 when one cannot run."""
+    args = build_parser().parse_args(argv)
     install_signal_handlers()
+    failed = []
     try:
-        if args.command == "api":
-            from benchmarks import api as module
-
-            module.run(duration=args.duration, rounds=args.rounds)
-        elif args.command == "sweep":
-            from benchmarks import api as module
-
-            module.sweep(duration=args.duration)
+        if args.command == "all":
+            skip = {name.strip() for name in args.skip.split(",") if name.strip()}
+            for name in ("api", "scale", "publish", "audit"):
+                if name in skip:
+                    continue
+                started = time.monotonic()
+                try:
+                    run_one(name, args)
+                except BenchmarkError as error:
+                    print(f"benchmarks: {name}: {error}", file=sys.stderr)
+                    failed.append(name)
+                say(f"{name} took {time.monotonic() - started:.0f} s")
+        else:
+            run_one(args.command, args)
     except BenchmarkError as error:
         print(f"benchmarks: {error}", file=sys.stderr)
         sys.exit(1)
     finally:
         stop_all()
+    if failed:
+        sys.exit(1)

@@ -28,8 +28,10 @@ CACHEABLE_ENDPOINTS = frozenset(
     {"api.procedures", "api.procedure", "api.locales", "api.openapi", "pages.home", "pages.index", "pages.procedure"}
 )
 CREDENTIALS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY", "HTTP_COOKIE")
-# Request properties outside the headers that a response may depend on (URLs built from them).
-ENVIRON_KEYS = ("wsgi.url_scheme", "SCRIPT_NAME", "SERVER_NAME", "SERVER_PORT")
+# Request properties outside the headers that a response may depend on (URLs built from them);
+# the server's name and port only count when there is no Host header (as in Werkzeug's get_host).
+ENVIRON_KEYS = ("wsgi.url_scheme", "SCRIPT_NAME")
+SERVER_KEYS = ("SERVER_NAME", "SERVER_PORT")
 
 
 def mark_cacheable(environ: dict) -> None:
@@ -86,6 +88,7 @@ class ResponseCache:
             environ.get("QUERY_STRING", ""),
             environ.get("CONTENT_LENGTH", ""),
             *(environ.get(name) for name in ENVIRON_KEYS),
+            *(() if "HTTP_HOST" in environ else (environ.get(name) for name in SERVER_KEYS)),
             *headers,
         )
 
