@@ -387,6 +387,8 @@ def test_two_embeds_on_a_partner_page(browser, partner_page):
     assert [iframe.get_attribute("lang") for iframe in iframes] == ["es", "ar"]
     for iframe in iframes:
         assert iframe.get_attribute("loading") == "lazy"
+        assert "allow-forms" not in iframe.get_attribute("sandbox") and "allow-scripts" in iframe.get_attribute("sandbox")
+        assert iframe.get_attribute("referrerpolicy") == "no-referrer"
         assert "origin=" + quote(partner.url, safe="") in iframe.get_attribute("src")
 
     # Each resizes to its content (lazily loaded: scroll each into view).
@@ -453,6 +455,14 @@ def test_two_embeds_on_a_partner_page(browser, partner_page):
     # Not the initial 480 px, not its content's height: the maximum.
     wait_for(lambda: browser.execute_script("return arguments[0].getBoundingClientRect().height", clamped) == 600,
              message="third embed clamped to 600 px")
+
+    # "Read the full page" leaves the partner page for the canonical page, in the top window.
+    browser.switch_to.frame(iframes[0])
+    link = browser.find_element(By.CSS_SELECTOR, "a.contentapi-embed__canonical")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", link)
+    link.click()
+    browser.switch_to.default_content()
+    wait_for(lambda: browser.current_url == f"{server.url}/es/procedures/{SLUG}", message="top window on the canonical page")
 
 
 # -- accessibility of the embed document ----------------------------------------------------------

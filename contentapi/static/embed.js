@@ -80,6 +80,10 @@
     iframe.lang = lang;
     iframe.setAttribute("loading", "lazy");
     iframe.referrerPolicy = "no-referrer";
+    // Least power on the partner's page: scripts for sizing, our own origin (or event.origin would be
+    // "null"), top navigation only when the reader follows a link, new tabs only on request; no forms,
+    // no dialogs, no downloads.
+    iframe.setAttribute("sandbox", "allow-scripts allow-same-origin allow-top-navigation-by-user-activation allow-popups allow-popups-to-escape-sandbox");
     iframe.className = "contentapi-frame";
     iframe.style.display = "block";
     iframe.style.width = "100%";
