@@ -37,7 +37,8 @@ def check(path: str | None) -> None:
         click.echo(f"{partner.id}: {partner.name} ({', '.join(partner.origins)})" + (", key required" if partner.requires_key else ""))
         for result in theme_checks(partner.theme):
             click.echo(f"  ok  {format_ratio(result.ratio):>8}  {result.pair} ({result.foreground} on {result.background}), needs {result.minimum:g}:1")
-    click.echo(f"{registry.source}: {len(registry.partners)} partners, every theme meets WCAG AA contrast")
+    count = len(registry.partners)
+    click.echo(f"{registry.source}: {count} partner{'' if count == 1 else 's'}, every theme meets WCAG AA contrast")
 
 
 @partners.command("new-key")
