@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 
 from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.common.by import By
 from urllib3.exceptions import MaxRetryError, ProtocolError
 
 from audits import axe
 from audits.browser import Browser, BrowserError, BrowserFactory
-from audits.checks import page_checks
+from audits.checks import checks_script, page_checks
 from audits.discovery import Page
 from audits.focus import check_focus
 from audits.model import (ERROR, FAILED, INCOMPLETE, NOT_MEASURED, PASSED, WARN, WARNING, CheckResult,
@@ -26,6 +27,12 @@ from audits.options import ALL_CHECKS, AuditOptions
 
 MAX_CROPS_PER_PAGE = 40
 CROP_MARGIN = 6
+SCROLL_INTO_VIEW = "arguments[0].scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'});"
+# Where a frame's document starts, in its parent's viewport: the box plus border and padding.
+FRAME_CONTENT_ORIGIN = """
+var frame = arguments[0], box = frame.getBoundingClientRect(), style = getComputedStyle(frame);
+return [box.left + frame.clientLeft + parseFloat(style.paddingLeft), box.top + frame.clientTop + parseFloat(style.paddingTop)];
+"""
 
 
 class PageTimeout(Exception):
@@ -201,36 +208,56 @@ class Auditor:
         return check
 
     def crop_findings(self, browser: Browser, check: CheckResult) -> None:
-        """A screenshot crop of each failing element, as a data: URI on the finding."""
+        """A screenshot crop of each failing element, as a data: URI on the finding (inside frames too)."""
         for finding in check.violations[:MAX_CROPS_PER_PAGE]:
-            if not finding.target:
-                continue
-            selector = finding.target[0]
-            if isinstance(selector, list):  # shadow DOM path: crop the host
-                selector = selector[0]
             try:
-                box = browser.execute(axe_checks_rects_script(), {"op": "rects", "selector": selector})
-                if not box:
-                    continue
-                left, top, width, height, view_width, view_height, scroll_x, scroll_y = box
-                x0, y0 = max(0, left - CROP_MARGIN), max(0, top - CROP_MARGIN)
-                x1 = min(view_width, left + width + CROP_MARGIN)
-                y1 = min(view_height, top + height + CROP_MARGIN)
-                if x1 - x0 < 1 or y1 - y0 < 1:
-                    continue
-                image = browser.capture((int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))), (scroll_x, scroll_y))
-                buffer = io.BytesIO()
-                image.save(buffer, format="PNG")
-                finding.screenshot = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+                box = self.element_box(browser, finding.target)
             except WebDriverException:
+                box = None
+            finally:
+                browser.driver.switch_to.default_content()
+            if box is None:
                 continue
+            image = browser.capture(box[:4], box[4:])
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG")
+            finding.screenshot = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
+    def element_box(self, browser: Browser, target: list) -> tuple | None:
+        """(left, top, width, height, scroll_x, scroll_y) of an axe target in the top viewport, margin included.
 
-def axe_checks_rects_script() -> str:
-    """The checks.js source (its ``rects`` operation scrolls to an element and measures it)."""
-    from audits.checks import checks_script
-
-    return checks_script()
+        A target lists one selector per frame level; each frame is scrolled into view and entered in turn,
+        then the frames' content origins are measured again (scrolling inside a frame can move its parents).
+        """
+        if not target:
+            return None
+        selectors = [selector[0] if isinstance(selector, list) else selector for selector in target]
+        driver = browser.driver
+        frames = []
+        driver.switch_to.default_content()
+        for selector in selectors[:-1]:
+            frame = driver.find_element(By.CSS_SELECTOR, selector)
+            driver.execute_script(SCROLL_INTO_VIEW, frame)
+            frames.append(frame)
+            driver.switch_to.frame(frame)
+        inner = browser.execute(checks_script(), {"op": "rects", "selector": selectors[-1]})
+        if not inner:
+            return None
+        left, top, width, height = inner[:4]
+        driver.switch_to.default_content()
+        for depth, frame in enumerate(frames):
+            origin_x, origin_y = driver.execute_script(FRAME_CONTENT_ORIGIN, frame)
+            left, top = left + origin_x, top + origin_y
+            if depth + 1 < len(frames):
+                driver.switch_to.frame(frame)
+        driver.switch_to.default_content()
+        view_width, view_height, scroll_x, scroll_y = driver.execute_script(
+            "return [window.innerWidth, window.innerHeight, window.scrollX, window.scrollY]")
+        x0, y0 = max(0, left - CROP_MARGIN), max(0, top - CROP_MARGIN)
+        x1, y1 = min(view_width, left + width + CROP_MARGIN), min(view_height, top + height + CROP_MARGIN)
+        if x1 - x0 < 1 or y1 - y0 < 1:
+            return None
+        return (int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)), scroll_x, scroll_y)
 
 
 def error_result(page: Page, message: str) -> PageResult:

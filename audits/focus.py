@@ -5,6 +5,9 @@ focus moves forward in reading (document) order.
 
 from __future__ import annotations
 
+import base64
+import io
+
 from PIL import ImageChops
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -15,6 +18,13 @@ from audits.options import AuditOptions
 
 MARGIN = 8  # CSS px around the element: outlines and shadows are drawn outside its box
 PIXEL_DELTA = 40  # a channel difference smaller than this is anti-aliasing noise, not an indicator
+
+
+def data_uri(image) -> str:
+    """A PNG data: URI of an image (for reports)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def changed_pixels(first, second) -> int:
@@ -85,10 +95,13 @@ def check_focus(browser, options: AuditOptions) -> CheckResult:
         compared += 1
         changed = changed_pixels(focused, unfocused)
         if changed < needed_pixels(info["rect"][2], info["rect"][3]):
-            problems.append(finding("focus-visible", "focus-indicator",
-                                    f"No visible focus indicator: {changed} pixels change when this element takes "
-                                    f"focus (needed {needed_pixels(info['rect'][2], info['rect'][3])}).",
-                                    info, wcag=("2.4.7",)))
+            problem = finding("focus-visible", "focus-indicator",
+                              f"No visible focus indicator: {changed} pixels change when this element takes "
+                              f"focus (needed {needed_pixels(info['rect'][2], info['rect'][3])}).",
+                              info, wcag=("2.4.7",))
+            if options.screenshots:
+                problem.screenshot = data_uri(focused)
+            problems.append(problem)
         else:
             verified.add(info["lookKey"])
     call(browser, {"op": "resetFocus"})

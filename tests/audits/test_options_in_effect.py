@@ -84,3 +84,20 @@ def test_title_left_in_english_on_a_translated_page_fails(fixture_site, fixture_
         auditor.close()
     assert english.checks["title"].status == PASSED
     assert [finding.rule for finding in spanish.checks["title"].violations] == ["title-not-localised"]
+
+
+def test_screenshot_crops_show_the_failing_element_even_inside_nested_frames(fixture_site, fixture_options):
+    """The crop of the image without alt, two frames deep and cross-origin, shows that image."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    options = dataclasses.replace(fixture_options, checks=("axe", "focus-visible"), screenshots=True)
+    framed, outline = run(fixture_site, options, "cross-origin-iframe.html", "outline-none.html")
+    for finding in (framed.checks["axe"].violations[0], outline.checks["focus-visible"].violations[0]):
+        assert finding.screenshot.startswith("data:image/png;base64,")
+    crop = Image.open(io.BytesIO(base64.b64decode(framed.checks["axe"].violations[0].screenshot.split(",", 1)[1])))
+    assert 40 <= crop.width <= 60 and 40 <= crop.height <= 60
+    colours = crop.convert("RGB").getcolors(crop.width * crop.height)
+    assert max(colours)[1] == (11, 85, 184)  # mostly the fixture image's blue
