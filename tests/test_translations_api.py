@@ -55,8 +55,12 @@ class Translators:
 @pytest.fixture
 def translators(own_translations, tmp_path, make_app, serve):
     tokens = tmp_path / "tokens.json"
-    TokenStore(tokens)  # the file is created by the first add
-    app = make_app(TRANSLATIONS_DIR=str(own_translations), TOKENS=str(tokens), TRANSLATION_MAX_BYTES=64 * 1024)
+    app = make_app(
+        TRANSLATIONS_DIR=str(own_translations),
+        TOKENS=str(tokens),
+        TRANSLATION_MAX_BYTES=64 * 1024,
+        TRANSLATION_REVISIONS_DIR=str(tmp_path / "revisions"),  # never a history copied from the repository
+    )
     helper = Translators(None, own_translations, tokens)
     helper.server = serve(app)
     return helper

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,7 @@ class Gunicorn:
 
 @pytest.fixture
 def cluster(own_translations, tmp_path):
+    shutil.rmtree(own_translations / ".revisions", ignore_errors=True)  # only this test's history
     tokens = tmp_path / "tokens.json"
     token = TokenStore(tokens).add("maria", ("es",))
     servers = []
