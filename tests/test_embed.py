@@ -268,6 +268,36 @@ def test_fragment_marks_fallback_blocks_like_the_json(make_app, serve, own_trans
     assert embed.count(' lang="en" dir="ltr"') == 1
 
 
+def test_fragment_strips_unsafe_markup_from_a_hostile_translation(make_app, serve, own_translations):
+    po = own_translations / "ru" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    match = re.search(r'(msgctxt "' + SLUG + r'/overview/1"\nmsgid "[^\n]*"\nmsgstr )"[^\n]+"', text)
+    assert match
+    hostile = (
+        '"Текст <script>alert(1)</script> <img src=x onerror=alert(2)> [ссылка](javascript:alert(3)) '
+        '[страница](/ru/) <a href=\\"https://evil.example\\" onclick=\\"x()\\" style=\\"color:red\\">a</a>"'
+    )
+    po.write_text(text.replace(match.group(0), match.group(1) + hostile), encoding="utf-8")
+    from tests.conftest import compile_all
+
+    compile_all(own_translations)
+    server = serve(make_app(TRANSLATIONS_DIR=str(own_translations)))
+    for path in (f"/api/v1/procedures/{SLUG}/fragment?lang=ru", f"/embed/ru/procedures/{SLUG}?partner=demo"):
+        body = server.get(path).text
+        assert "Текст" in body  # the block is served, its markup escaped or dropped
+        parser = FragmentParser()
+        parser.feed(body)
+        tags = [tag for tag, _ in parser.tags]
+        assert "img" not in tags and tags.count("script") == (1 if path.startswith("/embed/") else 0)  # embed-frame.js only
+        for tag, attributes in parser.tags:
+            assert not any(name.startswith("on") or name == "style" for name in attributes), (tag, attributes)
+            href = attributes.get("href") or ""
+            assert not href.lower().startswith("javascript") and "evil.example" not in href, href
+            if tag == "script":
+                assert attributes["src"] == "/static/embed-frame.js"
+        assert f'href="{server.url}/ru/"' in body
+
+
 def test_fragment_uses_public_url_when_configured(make_app, serve):
     server = serve(make_app(PUBLIC_URL="https://content.example.org"))
     text = server.get(f"/api/v1/procedures/{SLUG}/fragment?lang=es").text
