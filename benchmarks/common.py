@@ -31,15 +31,24 @@ VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 SLUG = "kyphoplasty-and-vertebroplasty"
 
+# Appended to every wrk script: a one-line JSON summary; status5xx is summed over threads when the
+# script counts it in a response() callback (null otherwise).
 WRK_SCRIPT = r"""
+bench_threads = {}
+setup = function(thread) table.insert(bench_threads, thread) end
 done = function(summary, latency, requests)
   local e = summary.errors
+  local fivexx = nil
+  for _, thread in ipairs(bench_threads) do
+    local count = thread:get("status5xx")
+    if count ~= nil then fivexx = (fivexx or 0) + count end
+  end
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
-    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"status_5xx":%s,' ..
     '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f}}\n',
     summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout,
+    e.connect, e.read, e.write, e.status, e.timeout, fivexx == nil and "null" or tostring(fivexx),
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
 end
 """
@@ -337,6 +346,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     cpu_us: float | None = None  # server CPU time per request, when measured
+    status_5xx: int | None = None  # when the script counts them
 
     @property
     def rps(self) -> float:
@@ -349,7 +359,7 @@ class LoadResult:
     def as_dict(self) -> dict:
         return {"requests": self.requests, "seconds": round(self.seconds, 3), "rps": round(self.rps, 1),
                 "bytes": self.bytes, "errors": self.errors, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms,
-                "server_cpu_us_per_request": self.cpu_us}
+                "server_cpu_us_per_request": self.cpu_us, "status_5xx": self.status_5xx}
 
 
 def wrk_path() -> str:
@@ -388,7 +398,7 @@ def run_wrk(port: int, path: str, duration: float, connections: int = 8, threads
     if server_pids and data["requests"]:
         cpu_us = round((cpu_seconds(server_pids) - cpu_before) / data["requests"] * 1e6, 1)
     return LoadResult(data["requests"], data["duration_us"] / 1e6, data["bytes"], data["errors"],
-                      round(latency["p50"] / 1000, 3), round(latency["p99"] / 1000, 3), cpu_us)
+                      round(latency["p50"] / 1000, 3), round(latency["p99"] / 1000, 3), cpu_us, data["status_5xx"])
 
 
 # -- output -----------------------------------------------------------------------------------
