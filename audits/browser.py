@@ -13,6 +13,7 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from urllib3.exceptions import MaxRetryError, ProtocolError
 
 CHROMIUM_FLAGS = (
     "--headless=new",
@@ -37,9 +38,12 @@ class BrowserError(RuntimeError):
 def find_chromedriver(path: str | None) -> str:
     """The chromedriver to use: the one given, or the one on PATH."""
     if path:
-        resolved = shutil.which(path) or path
-    else:
-        resolved = shutil.which("chromedriver")
+        # Checked here: handed a missing path, Selenium would fall back to downloading a driver.
+        resolved = shutil.which(path)
+        if not resolved:
+            raise BrowserError(f"--driver {path}: no such executable")
+        return resolved
+    resolved = shutil.which("chromedriver")
     if not resolved:
         raise BrowserError("chromedriver not found on PATH; install it or pass --driver PATH")
     return resolved
@@ -156,6 +160,9 @@ class BrowserFactory:
             message = (error.msg or str(error)).strip().splitlines()[0]
             where = self.remote_url or self.driver_path
             raise BrowserError(f"could not start a browser through {where}: {message}") from None
+        except (OSError, MaxRetryError, ProtocolError) as error:
+            where = self.remote_url or self.driver_path
+            raise BrowserError(f"could not start a browser through {where}: {type(error).__name__}") from None
         browser = Browser(driver, service, bool(self.remote_url), self.timeout, self.window)
         inner, outer = driver.execute_script("return [window.innerWidth, window.outerWidth]")
         browser.chrome_width = max(0, int(outer) - int(inner)) if int(outer) > int(inner) and outer - inner < 60 else 0

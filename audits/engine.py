@@ -25,6 +25,11 @@ from audits.model import (ERROR, FAILED, INCOMPLETE, NOT_MEASURED, PASSED, WARN,
                           PageResult)
 from audits.options import ALL_CHECKS, AuditOptions
 
+# Where the browser ended up and the HTTP status of the document (0 where unknown: file:, about:).
+LANDED = """
+var entry = performance.getEntriesByType('navigation')[0];
+return [document.URL, entry && entry.responseStatus ? entry.responseStatus : 0];
+"""
 MAX_CROPS_PER_PAGE = 40
 CROP_MARGIN = 6
 SCROLL_INTO_VIEW = "arguments[0].scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'});"
@@ -149,6 +154,11 @@ class Auditor:
             browser.driver.get(page.url)
         except TimeoutException:
             raise PageTimeout(f"the page did not finish loading within {options.timeout:g} s") from None
+        landed, status = browser.execute(LANDED)
+        if landed.startswith("chrome-error:") or status >= 400:
+            # Not a page to audit: the browser's own error page, or the server's error.
+            reason = f"the page answered HTTP {status}" if status >= 400 else "the page could not be loaded"
+            return error_result(page, reason)
         navigated = time.perf_counter()
         result.timings["navigation"] = navigated - started
         checks = [name for name in ALL_CHECKS if name in options.checks]

@@ -91,3 +91,12 @@ def test_crashed_browser_is_an_error_for_its_page_and_is_replaced(fixture_site, 
     assert crashed.status == ERROR and "replaced" in crashed.error
     assert after.error is None and after.checks["axe"].status == FAILED
     assert fixture_auditor.started == started + 1
+
+
+def test_error_pages_are_not_audited_as_pages(fixture_site, fixture_auditor, fixture_options):
+    """A 404 and an unreachable host are errors for those pages, not clean results."""
+    run = audit_pages([Page(fixture_site.page("missing-page.html")), Page("http://127.0.0.1:9/")], fixture_options,
+                      auditor=fixture_auditor)
+    missing, unreachable = run.pages
+    assert missing.status == ERROR and missing.error == "the page answered HTTP 404"
+    assert unreachable.status == ERROR and unreachable.error == "the page could not be loaded"

@@ -102,7 +102,30 @@ def test_baseline_accepts_known_findings_fails_new_ones_and_lists_fixed(fixture_
     assert [entry["signature"] for entry in document["baseline"]["fixed"]] == ["img[src=old.png]|text:"]
 
 
+def test_no_target_starts_the_service_and_audits_every_page_in_every_locale(tmp_path):
+    completed = audit("--check", "title", "--check", "direction", "--json", str(tmp_path / "all.json"))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    pages = json.loads((tmp_path / "all.json").read_text())["pages"]
+    kinds = {(page["kind"], page["expected_lang"]) for page in pages}
+    for locale in ("en", "es", "zh-Hans", "vi", "ko", "ar", "ru"):
+        assert ("index", locale) in kinds and ("procedure", locale) in kinds
+    assert all(page["declared_lang"] == page["expected_lang"] for page in pages)
+
+
+def test_base_url_and_sitemap_audit_a_running_service(live_server, tmp_path):
+    by_api = audit("--base-url", live_server.url, "--no-embeds", "--check", "lang", "--json", str(tmp_path / "a.json"))
+    by_sitemap = audit("--sitemap", live_server.url + "/sitemap.xml", "--check", "lang", "--json", str(tmp_path / "s.json"))
+    assert by_api.returncode == 0 and by_sitemap.returncode == 0, by_api.stdout + by_sitemap.stdout
+    api_paths = {page["path"] for page in json.loads((tmp_path / "a.json").read_text())["pages"]}
+    sitemap_pages = json.loads((tmp_path / "s.json").read_text())["pages"]
+    assert api_paths == {page["path"] for page in sitemap_pages}
+    assert all(page["expected_lang"] for page in sitemap_pages)
+
+
 @pytest.mark.parametrize("arguments, message", [
+    (["--driver", "/nonexistent/chromedriver", "--url", "http://127.0.0.1:9/"], "no such executable"),
+    (["--remote", "http://127.0.0.1:9", "--url", "http://127.0.0.1:9/"], "could not start a browser"),
+    (["--url", "http://127.0.0.1:9/"], "no page could be audited"),
     (["--workers", "0"], "--workers must be at least 1"),
     (["--level", "wcag3"], "invalid choice"),
     (["--update-baseline"], "--update-baseline needs --baseline"),
