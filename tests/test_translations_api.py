@@ -148,7 +148,7 @@ def test_put_statuses_and_nothing_changes(translators, spec):
     validate(spec, "/api/v1/translations/{locale}", "put", 412, stale.json(), "application/problem+json")
     weak = translators.put(renamed(body), "W/" + etag)
     assert weak.status == 412
-    po_path, mo_path = catalog_paths(translators.translations, "es")
+    po_path, _ = catalog_paths(translators.translations, "es")
     assert po_path.read_bytes() == body
     assert translators.heading() == HEADING_ES
 

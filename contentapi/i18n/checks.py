@@ -30,7 +30,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id, to_bcp47
+from contentapi.i18n.locales import (
+    DEFAULT_LOCALE,
+    SUPPORTED_LOCALES,
+    to_babel_id,
+    to_bcp47,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -604,7 +609,7 @@ class _Checker:
             if len(match.group(2)) > 500:
                 raise ValueError("expression too long")
             plural = gettext.c2py(match.group(2))
-            values = {int(plural(n)) for n in range(0, 1001)}
+            values = {int(plural(n)) for n in range(1001)}
         except (ValueError, SyntaxError, RecursionError, ZeroDivisionError, OverflowError, TypeError):
             self.add("plural-forms", header.line, "the plural= expression is not a valid C expression of n")
             return None
@@ -707,7 +712,7 @@ def _expected_nplurals(locale: str) -> int | None:
         from babel.messages.plurals import get_plural
 
         return get_plural(to_babel_id(locale)).num_plurals
-    except Exception:  # an unknown locale has no CLDR rule to compare with
+    except Exception:  # noqa: BLE001  (an unknown locale has no CLDR rule to compare with)
         return None
 
 
@@ -721,7 +726,7 @@ def check_po_bytes(data: bytes, filename: str = "<catalog>", locale: str | None 
     checker = _Checker(filename, locale)
     try:
         findings = checker.run(data)
-    except Exception as error:  # the promise: never crash on any input, report instead
+    except Exception as error:  # noqa: BLE001  (the promise: never crash on any input, report instead)
         findings = checker.findings + [
             Finding(filename, 1, None, "unparsable", ERROR, f"the file could not be checked ({type(error).__name__})")
         ]

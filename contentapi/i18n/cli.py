@@ -111,7 +111,7 @@ def compile_command(locales: tuple[str, ...], directory: Path | None) -> None:
         fail(str(error), 2)
     except OSError as error:
         fail(f"cannot write a compiled catalog: {error.strerror or error}")
-    for locale, findings in report.refused.items():
+    for findings in report.refused.values():
         for finding in findings:
             click.echo(finding.format(), err=True)
     click.echo(f"compiled {len(report.compiled)} catalogs in {folder}")

@@ -28,8 +28,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from contentapi.i18n.catalogs import LocaleCatalog, atomic_write, catalog_paths, compile_po_bytes
-from contentapi.i18n.checks import Finding, check_po_bytes, has_errors, removed_translations
+from contentapi.i18n.catalogs import (
+    LocaleCatalog,
+    atomic_write,
+    catalog_paths,
+    compile_po_bytes,
+)
+from contentapi.i18n.checks import (
+    Finding,
+    check_po_bytes,
+    has_errors,
+    removed_translations,
+)
 from contentapi.i18n.locales import to_babel_id
 from contentapi.i18n.workflow import TEMPLATE_NAME, catalog_stats, template_messages
 
@@ -167,24 +177,24 @@ class Publisher:
         keys = template_messages(template_path) if template_path.exists() else None
         try:
             return catalog_stats(data, locale, keys).to_dict()
-        except Exception:  # stats are informative; a publish never fails on them
+        except Exception:  # noqa: BLE001  (stats are informative; a publish never fails on them)
             return {}
 
     # -- writing -----------------------------------------------------------------------------
 
     @contextmanager
     def _locked(self, locale: str):
+        lock_path = self.revisions_dir / f"{to_babel_id(locale)}.lock"
         try:
             self.revisions_dir.mkdir(parents=True, exist_ok=True)
-            handle = open(self.revisions_dir / f"{to_babel_id(locale)}.lock", "a")
+            descriptor = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o644)
         except OSError as error:
             raise storage_error(error, "the publish lock") from None
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
 
     def _record(self, revision: Revision, data: bytes) -> list[Path]:
         folder = self._history_dir(revision.locale)
@@ -272,7 +282,7 @@ def preview_catalog(locale: str, data: bytes) -> tuple[LocaleCatalog, list[Findi
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _remove(paths: list[Path]) -> None:

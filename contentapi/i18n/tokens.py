@@ -118,7 +118,7 @@ class TokenStore:
                     "name": name,
                     "locales": list(locales),
                     "sha256": hash_token(token),
-                    "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 }
             )
             self._write(entries)

@@ -32,7 +32,12 @@ from contentapi.i18n.checks import (
     has_errors,
     parse_po_text,
 )
-from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, locale_info, to_babel_id
+from contentapi.i18n.locales import (
+    DEFAULT_LOCALE,
+    SUPPORTED_LOCALES,
+    locale_info,
+    to_babel_id,
+)
 
 TEMPLATE_NAME = "messages.pot"
 PROJECT = "contentapi"
@@ -126,7 +131,7 @@ def _read_template(translations_dir: Path, template: Path | None, locale: str | 
         try:
             # Read with the locale, as pybabel init does, so Plural-Forms come from CLDR.
             return read_po(handle, locale=to_babel_id(locale) if locale else None)
-        except Exception as error:  # Babel raises many types for a broken file
+        except Exception as error:  # noqa: BLE001  (Babel raises many types for a broken file)
             raise WorkflowError(f"{path}: not a readable template ({error})") from None
 
 
@@ -159,7 +164,7 @@ def init(translations_dir: Path, locale: str, template: Path | None = None, forc
     catalog = _read_template(translations_dir, template, locale)
     catalog.locale = Locale.parse(to_babel_id(locale))
     catalog.fuzzy = False  # a fuzzy header makes gettext tools skip the whole catalog
-    catalog.revision_date = dt.datetime.now(dt.timezone.utc)
+    catalog.revision_date = dt.datetime.now(dt.UTC)
     catalog.language_team = locale_info(locale).english_name
     _write_catalog(catalog, po_path)
     return po_path

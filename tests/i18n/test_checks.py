@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contentapi.config import REPOSITORY_DIR
-from contentapi.i18n.checks import CHECKS, ERROR, WARNING, check_po_bytes, has_errors, numbers
+from contentapi.i18n.checks import (
+    CHECKS,
+    ERROR,
+    WARNING,
+    check_po_bytes,
+    has_errors,
+    numbers,
+)
 
 HEADER = """msgid ""
 msgstr ""
@@ -48,7 +55,7 @@ CASES = [
     ("unparsable", b'msgid ""\nmsgstr ""\n"Language: es\\n"\nmsgid "a"\nmsgstr "b\n', None),
     ("unparsable", catalog('msgid "a"\nmsgstr[0] "b"\n'), catalog('msgid "a"\nmsgstr "b"\n')),
     ("unparsable", catalog(entry("Same", "Igual") + entry("Same", "Otra")), catalog(entry("Same", "Igual"))),
-    ("encoding", catalog(entry("Rest.", "Descanse.")).replace("Descanse".encode(), "Descansé".encode("latin-1")), None),
+    ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"Descanse", "Descansé".encode("latin-1")), None),
     ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"charset=UTF-8", b"charset=ISO-8859-1"), catalog(entry("Rest.", "Descanse."))),
     ("header", catalog(entry("Rest.", "Descanse."), language="fr"), catalog(entry("Rest.", "Descanse."))),
     ("header", entry("Rest.", "Descanse.").encode(), catalog(entry("Rest.", "Descanse."))),

@@ -15,7 +15,7 @@ import pytest
 
 from contentapi.config import DEFAULTS, REPOSITORY_DIR
 from contentapi.i18n.catalogs import catalog_paths
-from contentapi.i18n.checks import has_errors, check_po_file, parse_po_text
+from contentapi.i18n.checks import check_po_file, has_errors, parse_po_text
 from contentapi.i18n.workflow import (
     WorkflowError,
     catalog_stats,
