@@ -170,7 +170,12 @@ def init(translations_dir: Path, locale: str, template: Path | None = None, forc
     return po_path
 
 
-def update_catalog(catalog: Catalog, template: Catalog, no_fuzzy_matching: bool = False) -> None:
+def update_catalog(
+    catalog: Catalog,
+    template: Catalog,
+    no_fuzzy_matching: bool = False,
+    kept_previous: dict[tuple[str | None, str], str] | None = None,
+) -> None:
     """Merge a template into a catalog in place.
 
     A message whose English changed keeps its msgctxt, so with fuzzy matching on,
@@ -178,7 +183,9 @@ def update_catalog(catalog: Catalog, template: Catalog, no_fuzzy_matching: bool 
     previous msgid kept (``#| msgid``) for the translator to compare. Babel's own
     difflib matching would pick the most similar text of any block; it is only used
     for messages without such a match. With ``no_fuzzy_matching`` a changed message
-    is simply untranslated and the old one obsolete.
+    is simply untranslated and the old one obsolete. ``kept_previous`` maps (msgctxt,
+    msgid) of entries already fuzzy to their ``#| msgid``, which Babel would drop on a
+    second update, so a translator still sees what changed.
     """
     template_keys = {(message.context, message.id) for message in template if message.id}
     previous: dict[str | None, object] = {}
@@ -203,6 +210,10 @@ def update_catalog(catalog: Catalog, template: Catalog, no_fuzzy_matching: bool 
             )
             previous[new.context] = old.id
     catalog.update(template, no_fuzzy_matching=no_fuzzy_matching, update_header_comment=False)
+    for message in catalog:
+        key = (message.context, message.id[0] if isinstance(message.id, tuple) else message.id)
+        if message.fuzzy and not message.previous_id and kept_previous and key in kept_previous:
+            message.previous_id = [kept_previous[key]]
     for context, old_id in previous.items():
         for message in catalog:
             if message.context == context and message.id:
@@ -228,7 +239,12 @@ def update(
         if has_errors([f for f in check_po_bytes(data, str(po_path), locale) if f.check in ("unparsable", "encoding")]):
             raise WorkflowError(f"{po_path}: cannot be read; run 'contentapi i18n check {locale}'")
         catalog = read_po(io.BytesIO(data), locale=to_babel_id(locale))
-        update_catalog(catalog, template_catalog, no_fuzzy_matching)
+        kept_previous = {
+            (entry.context, entry.msgid): entry.previous_msgid
+            for entry in parse_po_text(data.decode("utf-8-sig"))
+            if entry.fuzzy and entry.previous_msgid
+        }
+        update_catalog(catalog, template_catalog, no_fuzzy_matching, kept_previous)
         _write_catalog(catalog, po_path)
         written.append(po_path)
     return written

@@ -117,6 +117,20 @@ def test_english_change_makes_only_that_block_fuzzy_with_the_previous_msgid(own_
         assert not has_errors(check_po_file(po_path, locale))
 
 
+def test_a_second_update_keeps_the_previous_msgid_of_a_list_block(own_translations, tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULTS["CONTENT_DIR"], content)
+    seed = content / SEED_FILE
+    seed.write_text(seed.read_text(encoding="utf-8").replace("- infection\n", "- infection at the site\n", 1), encoding="utf-8")
+    extract(own_translations, content_dir=content)
+    update(own_translations)
+    update(own_translations)  # Babel alone would drop "#| msgid" here
+    po_path, _ = catalog_paths(own_translations, "ru")
+    (fuzzy,) = [e for e in entries(po_path) if e.fuzzy]
+    assert fuzzy.context == f"{SLUG}/risks/2"
+    assert "- infection\n" in fuzzy.previous_msgid and "- infection at the site\n" in fuzzy.msgid
+
+
 def test_update_without_fuzzy_matching_leaves_the_changed_block_untranslated(own_translations, tmp_path):
     extract(own_translations, content_dir=edited_content(tmp_path))
     update(own_translations, no_fuzzy_matching=True)
