@@ -176,7 +176,10 @@ if (!audit) {
   audit.restore = function (undo) {
     for (var i = 0; i < undo.length; i++) {
       var element = undo[i][0], original = undo[i][1];
-      if (original === null) { element.removeAttribute("style"); } else { element.style.cssText = original; }
+      element.style.cssText = original === null ? "" : original;
+      /* Reading the attribute makes Chrome write the emptied inline style back before it is removed;
+         otherwise an empty style="" would reappear. */
+      if (original === null) { element.getAttribute("style"); element.removeAttribute("style"); }
     }
   };
 

@@ -30,7 +30,7 @@ def pytest_generate_tests(metafunc):
     if "audit_target" in metafunc.fixturenames:
         pages = discover_service(shipped_service().url)
         params = [(page, check) for page in pages for check in ALL_CHECKS]
-        metafunc.parametrize("audit_target", params, ids=[f"{page.path}::{check}" for page, check in params])
+        metafunc.parametrize("audit_target", params, ids=[f"{check}@{page.path}" for page, check in params])
 
 
 def pytest_unconfigure(config):

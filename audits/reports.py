@@ -144,7 +144,7 @@ def summary_table(run: RunResult) -> str:
 
 # -- HTML -----------------------------------------------------------------------------------------
 CSS = """
-body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1b1b1b;background:#fff}
+body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1b1b1b;background:#fff;overflow-wrap:anywhere}
 header,main,footer{max-width:70rem;margin:0 auto;padding:0 1rem}
 header{padding-top:1rem}
 table{border-collapse:collapse;margin:1rem 0;width:100%}
