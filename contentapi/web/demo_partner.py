@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app
 
 DEFAULT_SLUG = "kyphoplasty-and-vertebroplasty"
 DEFAULT_EMBEDS = (("es", "Spanish"), ("ar", "Arabic"))
