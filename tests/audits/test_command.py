@@ -137,3 +137,13 @@ def test_could_not_run_exits_2_with_one_line(arguments, message):
     completed = audit(*arguments)
     assert completed.returncode == 2
     assert completed.stderr.count("\n") == 1 and message in completed.stderr
+
+
+def test_progress_goes_to_stderr_and_the_table_to_stdout(fixture_site):
+    completed = subprocess.run([sys.executable, "-m", "audits", "--check", "title", "--url", fixture_site.page("clean.html"),
+                                "--url", fixture_site.page("wide.html")], cwd=REPOSITORY_DIR, capture_output=True,
+                               text=True, timeout=120)
+    assert completed.returncode == 0
+    assert "[############------------] 1/2" in completed.stderr and "2/2" in completed.stderr
+    assert "page" in completed.stdout.splitlines()[0] and "title" in completed.stdout.splitlines()[0]
+    assert "[#" not in completed.stdout
