@@ -41,10 +41,10 @@ DROPPED_HEADERS = {"date", "server", "connection", "content-length", "transfer-e
 # Candidates compared by --sweep to choose RECOMMENDED (two cores here).
 SWEEP = [
     ServerSettings("sync", 2, 1, True),
-    ServerSettings("sync", 3, 1, True),
     ServerSettings("sync", 4, 1, True),
-    ServerSettings("gthread", 2, 4, True),
     ServerSettings("gthread", 2, 1, True),
+    ServerSettings("gthread", 2, 4, True),
+    ServerSettings("gthread", 4, 2, True),
 ]
 
 
@@ -222,10 +222,11 @@ def sweep(duration: float = 5.0, connections: int = 8, candidates: list[ServerSe
             app_json, floor_json = figures[("json", "contentapi")], figures[("json", "floor")]
             app_html = figures[("html", "contentapi")]
             results[settings.label()] = {f"{c}/{n}": v for (c, n), v in figures.items()}
-            rows.append([settings.label(), app_json["rps"], app_json["p99_ms"], app_html["rps"], app_html["p99_ms"],
-                         floor_json["rps"], f"{app_json['rps'] / floor_json['rps']:.2f}"])
-    text = table(["gunicorn settings", "json req/s", "json p99 ms", "html req/s", "html p99 ms", "floor json req/s",
-                  "x floor"], rows)
+            rows.append([settings.label(), app_json["rps"], app_json["p99_ms"], app_json["cpu_us_median"],
+                         app_html["rps"], app_html["p99_ms"], app_html["cpu_us_median"], floor_json["rps"],
+                         floor_json["cpu_us_median"], f"{app_json['rps'] / floor_json['rps']:.2f}"])
+    text = table(["gunicorn settings", "json req/s", "json p99 ms", "json CPU µs/req", "html req/s", "html p99 ms",
+                  "html CPU µs/req", "floor json req/s", "floor CPU µs/req", "x floor"], rows)
     print(f"\n### gunicorn settings sweep (wrk -t1 -c{connections} -d{duration:g}s)\n")
     print(text)
     path = write_result("sweep", {"duration_s": duration, "connections": connections, "results": results,

@@ -1,0 +1,49 @@
+"""The benchmarks' own pieces work (their figures are in README "Performance"; no timing here)."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.corpus import generate, slug_of
+from benchmarks.floor import create_app as create_floor
+from benchmarks.publish import edition, edition_number, with_title
+from contentapi import create_app
+from contentapi.config import REPOSITORY_DIR
+
+
+def test_generated_corpus_loads_translated_in_every_procedure(tmp_path):
+    content_dir, translations_dir = generate(tmp_path / "corpus", 3)
+    app = create_app({"CONTENT_DIR": str(content_dir), "TRANSLATIONS_DIR": str(translations_dir), "TESTING": True})
+    client = app.test_client()
+    listing = client.get("/api/v1/procedures?lang=es").get_json()
+    assert [entry["slug"] for entry in listing["procedures"]] == sorted(slug_of(i) for i in range(3))
+    seed = client.get(f"/api/v1/procedures/{slug_of(0)}?lang=es").get_json()
+    copy = client.get(f"/api/v1/procedures/{slug_of(2)}?lang=es").get_json()
+    assert copy["title"] == seed["title"] != "Kyphoplasty and vertebroplasty"
+    assert copy["translation"] == seed["translation"]
+    assert all("es" in entry["locales"] for entry in listing["procedures"])
+
+
+def test_floor_replays_the_recorded_bytes(tmp_path):
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "page.html").write_bytes(b"<p>same bytes</p>")
+    recorded = [{"url": "/es/page?x=1", "path": "page.html", "etag": '"abc"',
+                 "headers": [["Content-Type", "text/html; charset=utf-8"], ["ETag", '"abc"']],
+                 "headers_304": [["ETag", '"abc"']]}]
+    (tmp_path / "floor.json").write_text(json.dumps(recorded))
+    client = create_floor(str(tmp_path)).test_client()
+    response = client.get("/es/page?x=1")
+    assert response.data == b"<p>same bytes</p>" and response.headers["ETag"] == '"abc"'
+    assert client.get("/es/page?x=1", headers={"If-None-Match": '"abc"'}).status_code == 304
+    assert client.get("/es/other").status_code == 404
+
+
+def test_publish_editions_survive_the_catalog_checks_and_read_back():
+    po = (REPOSITORY_DIR / "translations" / "es" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    changed = with_title(po, 27)
+    assert "edición bb" in changed and len(changed.splitlines()) == len(po.splitlines())
+    assert [edition_number(edition(n)) for n in (0, 1, 25, 26, 30, 675)] == [0, 1, 25, 26, 30, 675]
+    from contentapi.i18n.checks import check_po_bytes
+
+    errors = [f for f in check_po_bytes(changed.encode("utf-8"), "es.po", "es") if f.severity == "error"]
+    assert errors == []
