@@ -29,12 +29,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from contentapi.i18n.catalogs import (
+    CatalogError,
     LocaleCatalog,
     atomic_write,
     catalog_paths,
     compile_po_bytes,
 )
 from contentapi.i18n.checks import (
+    ERROR,
     Finding,
     check_po_bytes,
     has_errors,
@@ -229,7 +231,7 @@ class Publisher:
         findings = check_po_bytes(data, filename, locale)
         if has_errors(findings):
             raise CatalogRejected(findings)
-        compiled = compile_po_bytes(data, locale)
+        compiled = _compile(data, locale, filename)
         stats = self.stats(locale, data)
         po_path, mo_path = catalog_paths(self.translations_dir, locale)
         with self._locked(locale):
@@ -275,10 +277,21 @@ class Publisher:
 
 def preview_catalog(locale: str, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:
     """An uploaded catalog, checked and loaded in memory (CatalogRejected on errors); nothing is written."""
-    findings = check_po_bytes(data, f"{to_babel_id(locale)}/LC_MESSAGES/messages.po", locale)
+    filename = f"{to_babel_id(locale)}/LC_MESSAGES/messages.po"
+    findings = check_po_bytes(data, filename, locale)
     if has_errors(findings):
         raise CatalogRejected(findings)
-    return LocaleCatalog.from_po_bytes(locale, data), findings
+    return LocaleCatalog.from_mo_bytes(locale, _compile(data, locale, filename)), findings
+
+
+def _compile(data: bytes, locale: str, filename: str) -> bytes:
+    """Compile a checked catalog; should Babel still refuse it, that is a rejection, not a crash."""
+    try:
+        compiled = compile_po_bytes(data, locale)
+        LocaleCatalog.from_mo_bytes(locale, compiled)
+    except CatalogError as error:
+        raise CatalogRejected([Finding(filename, 1, None, "unparsable", ERROR, f"the catalog cannot be compiled ({error})")]) from None
+    return compiled
 
 
 def _now() -> str:

@@ -202,3 +202,32 @@ def test_arbitrary_po_like_text_never_crashes_the_checker(text):
     findings = check_po_bytes(catalog(text), "upload.po")
     assert all(finding.line >= 1 for finding in findings)
     assert not any("could not be checked" in finding.hint for finding in findings)
+
+
+_TEXT = st.lists(
+    st.sampled_from(list("ab é%{}()[]<>*_`\\\"\n\t0123.,:?!-#~|ü中ع") + ["%(n)d", "{name}", "**", "\u202e", "\u200b"]),
+    max_size=12,
+).map("".join)
+
+
+@st.composite
+def entries_without_errors(draw):
+    """Entries whose translation keeps the source's placeholders, numbers and markup."""
+    body = []
+    for number in range(draw(st.integers(0, 6))):
+        source = draw(_TEXT)
+        if source:
+            fuzzy = "fuzzy" if draw(st.booleans()) else ""
+            body.append(entry(source, "ñ " + source, context=f"proc/s/{number}", flags=fuzzy))
+    return "".join(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries_without_errors())
+def test_a_catalog_without_errors_always_compiles_and_loads(text):
+    from contentapi.i18n.catalogs import LocaleCatalog
+
+    data = catalog(text)
+    findings = check_po_bytes(data, "es/LC_MESSAGES/messages.po")
+    if not has_errors(findings):
+        LocaleCatalog.from_po_bytes("es", data)
