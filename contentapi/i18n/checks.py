@@ -130,10 +130,12 @@ class PoEntry:
 
     @property
     def is_header(self) -> bool:
+        """The header entry (empty msgid, no msgctxt)."""
         return self.msgid == "" and self.context is None
 
     @property
     def is_plural(self) -> bool:
+        """True for an entry with msgid_plural."""
         return self.msgid_plural is not None
 
     @property
@@ -143,6 +145,7 @@ class PoEntry:
 
     @property
     def fuzzy(self) -> bool:
+        """True when flagged fuzzy (not compiled, English is served)."""
         return "fuzzy" in self.flags
 
     @property
@@ -514,12 +517,15 @@ def _known_locale(name: str | None) -> str | None:
 
 
 class _Checker:
+    """One run of the checks over one file, collecting findings."""
+
     def __init__(self, filename: str, locale: str | None):
         self.filename = filename
         self.locale = locale
         self.findings: list[Finding] = []
 
     def add(self, check: str, line: int, hint: str, entry: PoEntry | None = None, ignored: set[str] = frozenset()):
+        """Record a finding, unless it is a warning the entry silenced."""
         severity = CHECKS[check][0]
         if severity == WARNING and check in ignored:
             return
@@ -536,6 +542,7 @@ class _Checker:
         )
 
     def run(self, data: bytes) -> list[Finding]:
+        """Decode, parse, then check the header and every entry."""
         text = self.decode(data)
         if text is None:
             return self.findings
@@ -551,6 +558,7 @@ class _Checker:
         return self.findings
 
     def decode(self, data: bytes) -> str | None:
+        """The text of the file, or None after an encoding/unparsable finding."""
         if not isinstance(data, (bytes, bytearray)):
             self.add("unparsable", 1, "expected the bytes of a .po file")
             return None
@@ -569,6 +577,7 @@ class _Checker:
         return text
 
     def check_header(self, entries: list[PoEntry]) -> int | None:
+        """Header, charset, Language and Plural-Forms; return nplurals when known."""
         headers = [entry for entry in entries if entry.is_header]
         if not headers:
             self.add("header", 1, 'the header entry (msgid "") is missing; start from "contentapi i18n init LOCALE"')
@@ -594,6 +603,7 @@ class _Checker:
         return self.check_plural_forms(header, fields.get("Plural-Forms"), locale)
 
     def check_plural_forms(self, header: PoEntry, value: str | None, locale: str | None) -> int | None:
+        """Plural-Forms syntax, a safe C expression, and CLDR's count for the locale."""
         if not value:
             self.add("plural-forms", header.line, 'add a Plural-Forms header, e.g. "nplurals=2; plural=(n != 1);"')
             return None
@@ -622,6 +632,7 @@ class _Checker:
         return nplurals
 
     def check_entry(self, entry: PoEntry, nplurals: int | None) -> None:
+        """Suppressions, plural count, untranslated/fuzzy, blank forms, then each form."""
         ignored = suppressed_checks(entry)
         for name in sorted(ignored):
             if name not in CHECKS or CHECKS[name][0] == ERROR:
@@ -650,6 +661,7 @@ class _Checker:
             self.check_pair(entry, source, form, sources, ignored, index if entry.is_plural else None)
 
     def check_pair(self, entry: PoEntry, source: str, target: str, sources: list[str], ignored: set[str], form: int | None):
+        """Every content check of one translation against its English source."""
         label = f"msgstr[{form}] " if form is not None else ""
         line = entry.line
         if _CONTROL.search(target) and not _CONTROL.search(source):
