@@ -7,7 +7,7 @@ make (lang, direction, reflow, resize-text, text-spacing, focus-visible, title, 
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __version__ = "1.0.0"
 
@@ -46,7 +46,7 @@ def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None)
     accepted = baseline.load(baseline_path) if baseline_path else None
     own_auditor = auditor is None
     auditor = auditor or Auditor(options)
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     started = time.perf_counter()
     try:
         results = auditor.audit(pages, progress)
@@ -81,7 +81,7 @@ def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None)
         pages=results,
         options=options_summary,
         started=started_at.isoformat(timespec="seconds"),
-        finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        finished=datetime.now(UTC).isoformat(timespec="seconds"),
         seconds=time.perf_counter() - started,
         tool_version=__version__,
         axe_version=axe_version,

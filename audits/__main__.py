@@ -11,7 +11,14 @@ import os
 import sys
 from pathlib import Path
 
-from audits.options import ALL_CHECKS, DEFAULT_LEVEL, DEFAULT_READING_GRADE, DEFAULT_TIMEOUT, LEVEL_TAGS, AuditOptions
+from audits.options import (
+    ALL_CHECKS,
+    DEFAULT_LEVEL,
+    DEFAULT_READING_GRADE,
+    DEFAULT_TIMEOUT,
+    LEVEL_TAGS,
+    AuditOptions,
+)
 
 FAILURE_CHECKS = ("readability",)
 
@@ -24,6 +31,7 @@ class Parser(argparse.ArgumentParser):
     """argparse that reports a bad command line in one line and exits 2."""
 
     def error(self, message):
+        """Raise instead of printing usage and exiting."""
         raise UsageError(message)
 
 
@@ -118,7 +126,12 @@ def options_from(arguments) -> AuditOptions:
 
 def gather_pages(arguments, service_url: str | None):
     """The pages named by the command line (or every page of the service at ``service_url``)."""
-    from audits.discovery import discover_service, discover_sitemap, pages_from_urls, unique
+    from audits.discovery import (
+        discover_service,
+        discover_sitemap,
+        pages_from_urls,
+        unique,
+    )
 
     pages = []
     if service_url:

@@ -77,6 +77,7 @@ def inject(browser, source: str) -> int:
     reached = 0
 
     def into(depth: int) -> None:
+        """Inject into the current document, then into each of its frames."""
         nonlocal reached
         frames = driver.execute_script(source + AFTER_INJECT)
         reached += 1

@@ -119,6 +119,7 @@ class Browser:
         finished = threading.Event()
 
         def polite():
+            """Quit the session (in a thread: a dead browser can block)."""
             try:
                 self.driver.quit()
             except Exception:  # noqa: BLE001 - a dead browser cannot be quit politely

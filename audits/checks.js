@@ -318,7 +318,7 @@ if (op === "blur") {
 if (op === "resetFocus") {
   audit.previousFocus = null; audit.firstFocus = null;
   if (document.activeElement && document.activeElement.blur) { document.activeElement.blur(); }
-  window.scrollTo(0, 0);
+  window.scrollTo({ top: 0, left: 0, behavior: "instant" });
   return true;
 }
 if (op === "rects") {

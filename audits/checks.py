@@ -12,7 +12,15 @@ from importlib import resources
 
 from audits import readability
 from audits.language import guess_language, is_rtl, primary, same_language
-from audits.model import NOT_MEASURED, PASSED, VIOLATION, WARN, WARNING, CheckResult, Finding
+from audits.model import (
+    NOT_MEASURED,
+    PASSED,
+    VIOLATION,
+    WARN,
+    WARNING,
+    CheckResult,
+    Finding,
+)
 from audits.options import OWN_CHECKS, REFLOW_WIDTH, AuditOptions
 from audits.signature import signature
 
@@ -223,4 +231,4 @@ def page_checks(browser, options: AuditOptions, checks: list[str], expected: str
     return results, facts
 
 
-__all__ = ["page_checks", "checks_script", "PASSED", "WARNING"]
+__all__ = ["PASSED", "WARNING", "checks_script", "page_checks"]

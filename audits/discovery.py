@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
+from xml.etree import ElementTree
 
 USER_AGENT = "contentapi-audit"
 EMBED_PARTNER = "demo"

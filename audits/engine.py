@@ -21,8 +21,17 @@ from audits.browser import Browser, BrowserError, BrowserFactory
 from audits.checks import checks_script, page_checks
 from audits.discovery import Page
 from audits.focus import check_focus
-from audits.model import (ERROR, FAILED, INCOMPLETE, NOT_MEASURED, PASSED, WARN, WARNING, CheckResult,
-                          PageResult)
+from audits.model import (
+    ERROR,
+    FAILED,
+    INCOMPLETE,
+    NOT_MEASURED,
+    PASSED,
+    WARN,
+    WARNING,
+    CheckResult,
+    PageResult,
+)
 from audits.options import ALL_CHECKS, AuditOptions
 
 # Where the browser ended up and the HTTP status of the document (0 where unknown: file:, about:).
@@ -91,6 +100,7 @@ class Auditor:
         fatal: list[BaseException] = []
 
         def worker() -> None:
+            """Take pages off the queue until none are left."""
             nonlocal done
             while not fatal:
                 try:
@@ -286,9 +296,7 @@ def settle(pages: list[PageResult], options: AuditOptions) -> None:
         for check in page.checks.values():
             if check.error:
                 check.status = ERROR
-            elif any(f.kind != WARN for f in check.new_violations) and options.is_failure(check.check):
-                check.status = FAILED
-            elif check.incomplete and options.fail_on_incomplete and any(not f.known for f in check.incomplete):
+            elif any(f.kind != WARN for f in check.new_violations) and options.is_failure(check.check) or check.incomplete and options.fail_on_incomplete and any(not f.known for f in check.incomplete):
                 check.status = FAILED
             elif any(f.kind == WARN for f in check.violations):
                 check.status = WARNING
@@ -307,4 +315,4 @@ def settle(pages: list[PageResult], options: AuditOptions) -> None:
             page.status = PASSED
 
 
-__all__ = ["Auditor", "settle", "error_result", "INCOMPLETE"]
+__all__ = ["INCOMPLETE", "Auditor", "error_result", "settle"]

@@ -17,12 +17,12 @@ SCRIPT_LANGUAGES = {"HAN": "zh", "HANGUL": "ko", "ARABIC": "ar", "HEBREW": "he",
 
 # Frequent short words; a Latin-script text is attributed to a language only when these clearly agree.
 COMMON_WORDS = {
-    "en": "the and of to you your is are a in for with that this be it or on can will may have not do if as at by from".split(),
-    "es": "el la los las de del y que en un una es para por con su sus se no lo al usted puede más o le como si".split(),
-    "vi": "và của là các có được bạn không cho một những với trong này để khi sẽ người thì hoặc bác sĩ".split(),
-    "fr": "le la les des et est pour dans que une vous pas sur avec au du ce qui".split(),
-    "de": "der die das und ist nicht mit für sie den ein eine zu auf ich sich von".split(),
-    "pt": "o os as de do da e que em um uma para com não você é por se".split(),
+    "en": ["the", "and", "of", "to", "you", "your", "is", "are", "a", "in", "for", "with", "that", "this", "be", "it", "or", "on", "can", "will", "may", "have", "not", "do", "if", "as", "at", "by", "from"],
+    "es": ["el", "la", "los", "las", "de", "del", "y", "que", "en", "un", "una", "es", "para", "por", "con", "su", "sus", "se", "no", "lo", "al", "usted", "puede", "más", "o", "le", "como", "si"],
+    "vi": ["và", "của", "là", "các", "có", "được", "bạn", "không", "cho", "một", "những", "với", "trong", "này", "để", "khi", "sẽ", "người", "thì", "hoặc", "bác", "sĩ"],
+    "fr": ["le", "la", "les", "des", "et", "est", "pour", "dans", "que", "une", "vous", "pas", "sur", "avec", "au", "du", "ce", "qui"],
+    "de": ["der", "die", "das", "und", "ist", "nicht", "mit", "für", "sie", "den", "ein", "eine", "zu", "auf", "ich", "sich", "von"],
+    "pt": ["o", "os", "as", "de", "do", "da", "e", "que", "em", "um", "uma", "para", "com", "não", "você", "é", "por", "se"],
 }
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")

@@ -7,6 +7,7 @@ Other languages have no formula here and are reported as not measured.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -53,7 +54,7 @@ def count(blocks: list[dict], language: str) -> tuple[int, int, int]:
 
 def ease_to_grade(ease: float) -> float:
     """Approximate school grade for a Fernandez-Huerta (or Flesch) reading ease."""
-    for (high, high_grade), (low, low_grade) in zip(EASE_TO_GRADE, EASE_TO_GRADE[1:]):
+    for (high, high_grade), (low, low_grade) in itertools.pairwise(EASE_TO_GRADE):
         if ease >= low:
             share = (high - ease) / (high - low) if high != low else 0.0
             return round(high_grade + max(0.0, share) * (low_grade - high_grade), 1)

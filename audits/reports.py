@@ -9,7 +9,16 @@ from html import escape
 from xml.etree import ElementTree
 
 from audits.baseline import atomic_write_text
-from audits.model import DISCLAIMER, ERROR, FAILED, NOT_MEASURED, PASSED, SKIPPED, WARNING, RunResult
+from audits.model import (
+    DISCLAIMER,
+    ERROR,
+    FAILED,
+    NOT_MEASURED,
+    PASSED,
+    SKIPPED,
+    WARNING,
+    RunResult,
+)
 from audits.options import ALL_CHECKS, OWN_CHECKS
 
 IMPACT_ORDER = {"critical": 0, "serious": 1, "moderate": 2, "minor": 3, None: 4}
@@ -172,11 +181,11 @@ def html_report(run: RunResult) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<title>Accessibility audit report | contentapi-audit</title>", f"<style>{CSS}</style>", "</head>", "<body>",
            "<header>", "<h1>Accessibility audit report</h1>",
-           f"<p>{totals['pages']} pages audited on {escape(run.finished)} in {run.seconds:.1f} s with axe-core "
-           f"{escape(run.axe_version or 'not run')} at level {escape(str(run.options.get('level')))}: "
-           f"{totals['pages_passed']} passed, {totals['pages_failed']} failed, {totals['pages_error']} not audited; "
-           f"{totals['new_violations']} new violations, {totals['known_violations']} accepted by the baseline, "
-           f"{totals['incomplete']} need review.</p>",
+           (f"<p>{totals['pages']} pages audited on {escape(run.finished)} in {run.seconds:.1f} s with axe-core "
+            f"{escape(run.axe_version or 'not run')} at level {escape(str(run.options.get('level')))}: "
+            f"{totals['pages_passed']} passed, {totals['pages_failed']} failed, {totals['pages_error']} not audited; "
+            f"{totals['new_violations']} new violations, {totals['known_violations']} accepted by the baseline, "
+            f"{totals['incomplete']} need review.</p>"),
            f'<p><strong>Note:</strong> {escape(DISCLAIMER)}</p>', "</header>", "<main>"]
 
     out.append('<section aria-labelledby="summary-title"><h2 id="summary-title">Summary by page</h2>')

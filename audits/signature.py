@@ -9,10 +9,10 @@ import html as html_lib
 import re
 from urllib.parse import urlsplit
 
-_OPEN_TAG = re.compile(r"^\s*<([a-zA-Z][\w:-]*)([^>]*)>", re.S)
+_OPEN_TAG = re.compile(r"^\s*<([a-zA-Z][\w:-]*)([^>]*)>", re.DOTALL)
 _ATTRIBUTE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
 _TAGS = re.compile(r"<[^>]*>")
-_GENERATED = re.compile(r"\d{3,}|[0-9a-f]{8,}|^:|^(?:react|ember|mui|radix|headlessui|uid|id|css|sc|jsx)[-_]", re.I)
+_GENERATED = re.compile(r"\d{3,}|[0-9a-f]{8,}|^:|^(?:react|ember|mui|radix|headlessui|uid|id|css|sc|jsx)[-_]", re.IGNORECASE)
 KEPT_ATTRIBUTES = ("id", "name", "type", "role", "href", "src", "alt", "aria-label", "for", "lang", "dir", "title", "action")
 
 

@@ -40,10 +40,12 @@ class FixtureSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
+            """Fixture pages, the fixture image and the page that never finishes."""
             def log_message(self, *arguments):
-                pass
+                """Keep request lines out of the test output."""
 
             def do_GET(self):
+                """Serve a fixture page, with the other origin and a fresh generated class filled in."""
                 path = self.path.split("?")[0]
                 if path == "/hang":
                     self.send_response(200)
@@ -66,6 +68,7 @@ class FixtureSite:
                 return self.reply(404, "text/plain", b"not found")
 
             def reply(self, status, content_type, body):
+                """Send a whole response."""
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -83,6 +86,7 @@ class FixtureSite:
         return f"{self.url}/{name}"
 
     def stop(self) -> None:
+        """Release the hanging handler and stop serving."""
         self.stopping.set()
         self.server.shutdown()
         self.server.server_close()

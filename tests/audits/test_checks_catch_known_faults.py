@@ -6,7 +6,7 @@ import pytest
 
 from audits import audit_pages
 from audits.discovery import Page
-from audits.model import ERROR, FAILED, PASSED, WARNING, NOT_MEASURED
+from audits.model import ERROR, FAILED, NOT_MEASURED, PASSED, WARNING
 
 pytestmark = [pytest.mark.browser]
 

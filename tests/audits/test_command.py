@@ -19,11 +19,12 @@ pytestmark = [pytest.mark.browser]
 
 def audit(*arguments: str, timeout: float = 240) -> subprocess.CompletedProcess:
     """Run ``python -m audits`` as a user would."""
-    return subprocess.run([sys.executable, "-m", "audits", "--quiet", *arguments], cwd=REPOSITORY_DIR,
+    return subprocess.run([sys.executable, "-m", "audits", "--quiet", *arguments], check=False, cwd=REPOSITORY_DIR,
                           capture_output=True, text=True, timeout=timeout)
 
 
 def schema() -> dict:
+    """The JSON Schema shipped with the audit package."""
     return json.loads(resources.files("audits").joinpath("schema.json").read_text(encoding="utf-8"))
 
 
@@ -38,6 +39,7 @@ def broken_run(fixture_site, tmp_path_factory):
 
 
 def test_findings_exit_1_and_summary_table(broken_run):
+    """Findings exit 1; the summary names them and says manual testing remains."""
     completed, _ = broken_run
     assert completed.returncode == 1, completed.stderr
     assert "/missing-alt.html" in completed.stdout and "image-alt" in completed.stdout
@@ -45,6 +47,7 @@ def test_findings_exit_1_and_summary_table(broken_run):
 
 
 def test_json_follows_its_schema(broken_run):
+    """The JSON report validates against audits/schema.json and carries axe's details."""
     _, folder = broken_run
     document = json.loads((folder / "r.json").read_text(encoding="utf-8"))
     jsonschema.validate(document, schema())
@@ -57,6 +60,7 @@ def test_json_follows_its_schema(broken_run):
 
 
 def test_junit_has_one_case_per_page_and_check(broken_run):
+    """JUnit: one case per page and check; failures exactly where the findings are."""
     _, folder = broken_run
     root = ElementTree.parse(folder / "r.xml").getroot()
     cases = root.findall(".//testcase")
@@ -66,6 +70,7 @@ def test_junit_has_one_case_per_page_and_check(broken_run):
 
 
 def test_html_report_has_crops_and_passes_its_own_audit(broken_run, tmp_path):
+    """The HTML report embeds crops and help links, and passes the audit itself."""
     _, folder = broken_run
     report = (folder / "r.html").read_text(encoding="utf-8")
     assert 'src="data:image/png;base64,' in report and "image-alt" in report
@@ -78,6 +83,7 @@ def test_html_report_has_crops_and_passes_its_own_audit(broken_run, tmp_path):
 
 
 def test_baseline_accepts_known_findings_fails_new_ones_and_lists_fixed(fixture_site, tmp_path):
+    """Known findings pass across rebuilds; new ones fail; gone ones are listed as fixed."""
     baseline = tmp_path / "baseline.json"
     missing_alt = fixture_site.page("missing-alt.html")
     written = audit("--url", missing_alt, "--check", "axe", "--baseline", str(baseline), "--update-baseline")
@@ -104,6 +110,7 @@ def test_baseline_accepts_known_findings_fails_new_ones_and_lists_fixed(fixture_
 
 
 def test_no_target_starts_the_service_and_audits_every_page_in_every_locale(tmp_path):
+    """With no target, the shipped service is started and all its pages audited."""
     completed = audit("--check", "title", "--check", "direction", "--json", str(tmp_path / "all.json"))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     pages = json.loads((tmp_path / "all.json").read_text())["pages"]
@@ -114,6 +121,7 @@ def test_no_target_starts_the_service_and_audits_every_page_in_every_locale(tmp_
 
 
 def test_base_url_and_sitemap_audit_a_running_service(live_server, tmp_path):
+    """--base-url and --sitemap find the same pages of a running service."""
     by_api = audit("--base-url", live_server.url, "--no-embeds", "--check", "lang", "--json", str(tmp_path / "a.json"))
     by_sitemap = audit("--sitemap", live_server.url + "/sitemap.xml", "--check", "lang", "--json", str(tmp_path / "s.json"))
     assert by_api.returncode == 0 and by_sitemap.returncode == 0, by_api.stdout + by_sitemap.stdout
@@ -134,14 +142,16 @@ def test_base_url_and_sitemap_audit_a_running_service(live_server, tmp_path):
     (["--url", "ftp://example.test/"], "is not an http(s) or file URL"),
 ])
 def test_could_not_run_exits_2_with_one_line(arguments, message):
+    """Bad options, no browser, or nothing auditable: exit 2 with one line on stderr."""
     completed = audit(*arguments)
     assert completed.returncode == 2
     assert completed.stderr.count("\n") == 1 and message in completed.stderr
 
 
 def test_progress_goes_to_stderr_and_the_table_to_stdout(fixture_site):
+    """The progress bar is on stderr; stdout has only the summary."""
     completed = subprocess.run([sys.executable, "-m", "audits", "--check", "title", "--url", fixture_site.page("clean.html"),
-                                "--url", fixture_site.page("wide.html")], cwd=REPOSITORY_DIR, capture_output=True,
+                                "--url", fixture_site.page("wide.html")], check=False, cwd=REPOSITORY_DIR, capture_output=True,
                                text=True, timeout=120)
     assert completed.returncode == 0
     assert "[############------------] 1/2" in completed.stderr and "2/2" in completed.stderr

@@ -27,10 +27,12 @@ def run(fixture_site, options, *names, expected_lang=None):
 
 @pytest.fixture
 def axe_only(fixture_options):
+    """The fixture options with axe as the only check."""
     return dataclasses.replace(fixture_options, checks=("axe",))
 
 
 def test_rule_runs_only_that_rule_and_disable_turns_one_off(fixture_site, axe_only):
+    """--rule narrows axe to one rule; --disable turns one off."""
     only_alt, = run(fixture_site, dataclasses.replace(axe_only, rules=["image-alt"]), "low-contrast.html")
     assert only_alt.checks["axe"].status == PASSED and only_alt.checks["axe"].passes <= 1
     without, = run(fixture_site, dataclasses.replace(axe_only, disabled_rules=["color-contrast"]), "low-contrast.html")
@@ -40,16 +42,19 @@ def test_rule_runs_only_that_rule_and_disable_turns_one_off(fixture_site, axe_on
 
 
 def test_level_wcag2a_leaves_out_aa_rules(fixture_site, axe_only):
+    """At level A, the AA contrast rule does not run."""
     page, = run(fixture_site, dataclasses.replace(axe_only, level="wcag2a", best_practice=False), "low-contrast.html")
     assert page.checks["axe"].status == PASSED  # color-contrast is 1.4.3, level AA
 
 
 def test_exclude_scopes_the_audit(fixture_site, axe_only):
+    """An excluded element's problems are not reported."""
     page, = run(fixture_site, dataclasses.replace(axe_only, exclude=["img"]), "missing-alt.html")
     assert page.checks["axe"].status == PASSED
 
 
 def test_needs_review_is_listed_and_fails_only_when_asked(fixture_site, axe_only):
+    """axe's incomplete results are listed; --fail-on-incomplete makes them fail."""
     listed, = run(fixture_site, axe_only, "needs-review.html")
     assert listed.checks["axe"].status == PASSED
     assert "color-contrast" in {finding.rule for finding in listed.checks["axe"].incomplete}
@@ -58,6 +63,7 @@ def test_needs_review_is_listed_and_fails_only_when_asked(fixture_site, axe_only
 
 
 def test_readability_warns_by_default_and_fails_when_asked(fixture_site, fixture_options):
+    """Readability above target warns; --fail-on readability fails."""
     only = dataclasses.replace(fixture_options, checks=("readability",))
     warned, = run(fixture_site, only, "hard-reading.html")
     assert warned.checks["readability"].status == WARNING and warned.status == WARNING
@@ -67,6 +73,7 @@ def test_readability_warns_by_default_and_fails_when_asked(fixture_site, fixture
 
 
 def test_axe_script_replaces_the_bundled_axe(fixture_site, axe_only, tmp_path):
+    """--axe-script runs the given axe.min.js."""
     script = tmp_path / "axe.min.js"
     script.write_text(bundled_axe_path().read_text(encoding="utf-8") + ';axe.version = "4.99.0-test";', encoding="utf-8")
     page, = run(fixture_site, dataclasses.replace(axe_only, axe_script=str(script)), "missing-alt.html")
@@ -75,6 +82,7 @@ def test_axe_script_replaces_the_bundled_axe(fixture_site, axe_only, tmp_path):
 
 
 def test_title_left_in_english_on_a_translated_page_fails(fixture_site, fixture_options):
+    """A Spanish page with the English page's title fails 2.4.2."""
     only = dataclasses.replace(fixture_options, checks=("title",))
     auditor = Auditor(only)
     try:

@@ -18,11 +18,13 @@ from audits.signature import signature
     ("wcag22aa", ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]),
 ])
 def test_levels_expand_to_inclusive_tag_sets(level, tags):
+    """Each level names every axe tag up to it; best-practice is added by default."""
     assert axe_tags(level, best_practice=False) == tags
     assert axe_tags(level) == tags + ["best-practice"]
 
 
 def test_rule_and_disable_options_reach_axe():
+    """--rule, --disable, --include and --exclude become axe's options and context."""
     options = AuditOptions(rules=["image-alt"], disabled_rules=["region"], include=["main"], exclude=[".ad"])
     assert options.axe_options()["runOnly"] == {"type": "rule", "values": ["image-alt"]}
     assert options.axe_options()["rules"] == {"region": {"enabled": False}}
@@ -31,6 +33,7 @@ def test_rule_and_disable_options_reach_axe():
 
 
 def test_signatures_ignore_generated_classes_and_ids_but_keep_meaning():
+    """Rebuilt markup keeps its signature; a different element does not share it."""
     first = signature('<img class="css-1a2b3c" id="react-123" src="/static/v1/logo.png?x=1" alt="">', ["img"])
     second = signature('<img class="css-9z8y7x" id="react-456" src="/static/v2/logo.png?x=2" alt="">', ["img"])
     assert first == second == "img[src=logo.png][alt=]|text:"
@@ -49,14 +52,17 @@ def test_signatures_ignore_generated_classes_and_ids_but_keep_meaning():
     ("Kyphoplasty", None),
 ])
 def test_language_guess_is_clear_or_silent(text, language):
+    """Plain text is attributed to its language; a lone word is not attributed."""
     assert guess_language(text) == language
 
 
 def test_rtl_languages():
+    """Right-to-left languages, with script subtags taken into account."""
     assert is_rtl("ar") and is_rtl("he-IL") and is_rtl("fa") and not is_rtl("en") and not is_rtl("az-Latn")
 
 
 def test_readability_formulas():
+    """Easy text grades low, dense clinical text grades high; other languages are not measured."""
     easy = [{"text": "We will call you. Come at nine. Bring your card. Eat a light meal. " * 5}]
     hard = [{"text": "Percutaneous vertebral augmentation necessitates meticulous fluoroscopic visualization "
                      "of the osteoporotic compression deformity, administered under conscious sedation. " * 4}]
@@ -69,6 +75,7 @@ def test_readability_formulas():
 
 
 def test_discovery_finds_every_page_in_every_locale(live_server):
+    """Index and procedure pages for each locale the API lists, embeds where served."""
     pages = discover_service(live_server.url)
     locales = [item["code"] for item in live_server.get("/api/v1/locales").json()]
     slugs = [item["slug"] for item in live_server.get("/api/v1/procedures?lang=en").json()["procedures"]]
@@ -84,6 +91,7 @@ def test_discovery_finds_every_page_in_every_locale(live_server):
 
 
 def test_sitemap_pages_carry_their_hreflang(live_server):
+    """Sitemap pages are our pages, each expected in the language of its hreflang."""
     pages = discover_sitemap(live_server.url + "/sitemap.xml")
     assert pages and {page.path for page in pages} <= {page.path for page in discover_service(live_server.url)}
     assert all(page.expected_lang and page.path.startswith(f"/{page.expected_lang}/") for page in pages)

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.browser]
 
 
 def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
