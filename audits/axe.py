@@ -46,7 +46,9 @@ function rules(list) {
 axe.run(context, options).then(function (results) {
   done({version: results.testEngine.version, violations: rules(results.violations),
         incomplete: rules(results.incomplete), passes: results.passes.length,
-        inapplicable: results.inapplicable.length});
+        inapplicable: results.inapplicable.length,
+        passedRules: results.passes.map(function (rule) { return rule.id; }),
+        inapplicableRules: results.inapplicable.map(function (rule) { return rule.id; })});
 }, function (error) { done({error: String(error && error.message || error)}); });
 """
 

@@ -222,6 +222,7 @@ class Auditor:
         check.passes = raw["passes"]
         check.wcag = sorted({sc for finding in check.violations for sc in finding.wcag})
         check.details = {"documents": frames, "inapplicable": raw["inapplicable"],
+                         "passed_rules": raw.get("passedRules", []), "inapplicable_rules": raw.get("inapplicableRules", []),
                          "inject_seconds": round(injected - began, 4), "run_seconds": round(time.perf_counter() - injected, 4)}
         result.axe_version = raw["version"]
         check.seconds = time.perf_counter() - began

@@ -77,8 +77,11 @@ def measure(blocks: list[dict], language: str | None) -> dict:
               "words_per_sentence": round(per_sentence, 2), "syllables_per_word": round(per_word, 3)}
     if lang == "en":
         grade = 0.39 * per_sentence + 11.8 * per_word - 15.59
-        result.update(score=round(grade, 1), grade=round(grade, 1))
+        flesch_ease = 206.835 - 1.015 * per_sentence - 84.6 * per_word
+        result.update(score=round(grade, 1), grade=round(grade, 1), flesch_reading_ease=round(flesch_ease, 1))
     else:
         ease = 206.84 - 0.60 * (100 * per_word) - 1.02 * (100 / per_sentence)
-        result.update(score=round(ease, 1), grade=ease_to_grade(ease))
+        # Szigriszt-Pazos (INFLESZ) perspicuity, given alongside for Spanish-speaking reviewers.
+        perspicuity = 206.835 - 62.3 * per_word - per_sentence
+        result.update(score=round(ease, 1), grade=ease_to_grade(ease), szigriszt_pazos=round(perspicuity, 1))
     return result
