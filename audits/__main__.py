@@ -171,13 +171,18 @@ def run(argv: list[str] | None = None) -> int:
         if service is not None:
             service.stop()
 
-    sys.stdout.write(reports.summary_table(result))
     if arguments.json:
         reports.write_json(result, arguments.json)
     if arguments.html:
         reports.write_html(result, arguments.html)
     if arguments.junit:
         reports.write_junit(result, arguments.junit)
+    try:
+        sys.stdout.write(reports.summary_table(result))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`); the reports are written and the exit status still counts.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
     if arguments.update_baseline:
         count = save(arguments.baseline, result.pages)
         print(f"baseline {arguments.baseline}: {count} accepted findings written", file=sys.stderr)
