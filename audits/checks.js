@@ -104,9 +104,11 @@ if (!audit) {
         }
       }
     }
+    /* Sweep from top to bottom: only fragments that start above another's bottom can overlap it. */
+    fragments.sort(function (first, second) { return first[1][1] - second[1][1]; });
     for (i = 0; i < fragments.length; i++) {
       var a = fragments[i];
-      for (j = i + 1; j < fragments.length; j++) {
+      for (j = i + 1; j < fragments.length && fragments[j][1][1] < a[1][3]; j++) {
         var b = fragments[j];
         if (a[0] === b[0]) { continue; }
         var ox = Math.min(a[1][2], b[1][2]) - Math.max(a[1][0], b[1][0]);

@@ -19,6 +19,7 @@ EXPECTED = {
     "arabic-no-dir.html": ({"direction"}, {"dir-missing", "direction-computed"}),
     "wide.html": ({"reflow"}, {"reflow-horizontal-scroll"}),
     "clipped-at-200.html": ({"resize-text"}, {"resize-text-clipped"}),
+    "spacing-clipped.html": ({"text-spacing"}, {"text-spacing-clipped"}),
     "outline-none.html": ({"focus-visible"}, {"focus-indicator"}),
     "iframe.html": ({"axe"}, {"image-alt"}),
     "cross-origin-iframe.html": ({"axe"}, {"image-alt"}),
