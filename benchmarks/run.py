@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--duration", type=float, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
     audit.add_argument("--repeat", type=int, default=1, help="runs of each configuration, median reported")
-    everything = sub.add_parser("all", help="api, scale, publish and audit, one after the other")
+    everything = sub.add_parser("all", help="sweep, api, scale, publish and audit, one after the other; "
+                                             "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     return parser
 
@@ -78,6 +79,39 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
     raise BenchmarkError(f"unknown benchmark {name!r}")
 
 
+TITLES = {
+    "sweep": "gunicorn settings",
+    "api": "1. API against its floor (bare Flask, same bytes) and its limit (nginx, the export)",
+    "scale": "2. Scale",
+    "publish": "3. Publishing under load",
+    "audit": "4. Audit against the axe CLI",
+}
+
+
+def write_summary(outcomes: dict[str, dict], failed: list[str]) -> str:
+    """results/summary.md: the machine, then each benchmark's table and targets (pasted into the README)."""
+    from benchmarks.common import RESULTS_DIR, machine
+
+    info = machine()
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {info['nproc']} CPUs ({info['cpu']}), "
+        f"{info['memory']} memory; Linux {info['kernel']}; Python {info['python']}, gunicorn {info['gunicorn']}, "
+        f"{info['nginx']}, {info['wrk']}, Chromium {info['chromium']}, Node.js {info['node']}.",
+        "",
+    ]
+    for name, outcome in outcomes.items():
+        lines += [f"#### {TITLES[name]}", "", outcome["table"], ""]
+        if outcome.get("targets"):
+            lines += ["Targets: " + "; ".join(f"{target}: **{'met' if ok else 'missed'}**"
+                                              for target, ok in outcome["targets"].items()) + ".", ""]
+    for name in failed:
+        lines += [f"#### {TITLES[name]}", "", "(could not run: see the log)", ""]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / "summary.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return str(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the chosen benchmark(s); one line on stderr and exit 1 when one cannot run."""
     args = build_parser().parse_args(argv)
@@ -86,16 +120,18 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "all":
             skip = {name.strip() for name in args.skip.split(",") if name.strip()}
-            for name in ("api", "scale", "publish", "audit"):
+            outcomes = {}
+            for name in ("sweep", "api", "scale", "publish", "audit"):
                 if name in skip:
                     continue
                 started = time.monotonic()
                 try:
-                    run_one(name, args)
+                    outcomes[name] = run_one(name, args)
                 except BenchmarkError as error:
                     print(f"benchmarks: {name}: {error}", file=sys.stderr)
                     failed.append(name)
                 say(f"{name} took {time.monotonic() - started:.0f} s")
+            say(f"wrote {write_summary(outcomes, failed)}")
         else:
             run_one(args.command, args)
     except BenchmarkError as error:
