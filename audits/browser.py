@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import shutil
+import signal
 import threading
+from pathlib import Path
 
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -29,6 +32,32 @@ CHROMIUM_FLAGS = (
     "--force-device-scale-factor=1",
     "--force-color-profile=srgb",
 )
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc; empty where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything it started."""
+    for victim in [*descendants(pid), pid]:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except OSError:
+            pass  # already gone
 
 
 class BrowserError(RuntimeError):
@@ -107,12 +136,10 @@ class Browser:
         return image
 
     def kill(self) -> None:
-        """End the browser now, even when it hangs (the blocked command then fails)."""
+        """End the browser now, even when it hangs (the blocked command then fails): chromedriver and
+        every process it started, so no Chromium is left behind."""
         if self.service is not None and self.service.process is not None:
-            try:
-                self.service.process.kill()
-            except OSError:
-                pass
+            kill_tree(self.service.process.pid)
 
     def quit(self) -> None:
         """End the session politely, then make sure the driver process is gone."""
