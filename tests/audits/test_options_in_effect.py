@@ -109,3 +109,11 @@ def test_screenshot_crops_show_the_failing_element_even_inside_nested_frames(fix
     assert 40 <= crop.width <= 60 and 40 <= crop.height <= 60
     colours = crop.convert("RGB").getcolors(crop.width * crop.height)
     assert max(colours)[1] == (11, 85, 184)  # mostly the fixture image's blue
+
+
+def test_exclude_scopes_our_checks_too(fixture_site, fixture_options):
+    """Excluded parts of a page are left out of focus and text-spacing checks as well."""
+    options = dataclasses.replace(fixture_options, checks=("focus-visible", "text-spacing"), exclude=["a", "p"])
+    outline, spacing = run(fixture_site, options, "outline-none.html", "spacing-clipped.html")
+    assert outline.checks["focus-visible"].status == PASSED
+    assert spacing.checks["text-spacing"].status == PASSED
