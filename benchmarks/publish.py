@@ -47,11 +47,15 @@ VISIBLE_WITHIN_S = 2.0
 POLLERS = 3
 LOAD_SCRIPT = f"""
 status5xx = 0
-paths = {{"{JSON_URL}", "{HTML_URL}"}}
+requests = {{}}
 counter = 0
+init = function(args)
+  requests[1] = wrk.format("GET", "{JSON_URL}")
+  requests[2] = wrk.format("GET", "{HTML_URL}")
+end
 request = function()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % 2) + 1])
+  return requests[(counter % 2) + 1]
 end
 response = function(status, headers, body)
   if status >= 500 then status5xx = status5xx + 1 end
