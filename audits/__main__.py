@@ -148,11 +148,15 @@ def run(argv: list[str] | None = None) -> int:
     from audits.baseline import BaselineError, save
     from audits.browser import BrowserError
     from audits.discovery import DiscoveryError
+    from audits.engine import Auditor
 
     arguments = build_parser().parse_args(argv)
     options = options_from(arguments)
     service = None
+    auditor = None
     try:
+        auditor = Auditor(options)
+        auditor.warm_up(options.workers)  # browsers start while the service starts and pages are found
         service_url = arguments.base_url
         if not (arguments.base_url or arguments.url or arguments.sitemap):
             from audits import localservice
@@ -164,10 +168,12 @@ def run(argv: list[str] | None = None) -> int:
             raise UsageError("nothing to audit: no pages found")
         progress = reports.Progress(len(pages), enabled=not arguments.quiet)
         baseline_in = arguments.baseline if arguments.baseline and not arguments.update_baseline else None
-        result = audit_pages(pages, options, baseline_path=baseline_in, progress=progress)
+        result = audit_pages(pages, options, auditor=auditor, baseline_path=baseline_in, progress=progress)
     except (DiscoveryError, BrowserError, BaselineError, FileNotFoundError, ValueError) as error:
         raise UsageError(str(error)) from None
     finally:
+        if auditor is not None:
+            auditor.close()
         if service is not None:
             service.stop()
 

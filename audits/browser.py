@@ -105,7 +105,7 @@ class Browser:
         driver.set_page_load_timeout(timeout)
         driver.set_script_timeout(timeout)
         self.chrome_width = 0
-        self.pages_since_start = 0
+        self.axe_preloaded = False
 
     def execute(self, script: str, *arguments):
         """Run a script in the current frame and return its value."""

@@ -64,6 +64,7 @@ class Auditor:
         self.idle: queue.SimpleQueue[Browser] = queue.SimpleQueue()
         self.started = 0
         self.lock = threading.Lock()
+        self.warming: list[threading.Thread] = []
 
     # -- browsers -------------------------------------------------------------------------------
     def acquire(self) -> Browser:
@@ -71,17 +72,43 @@ class Auditor:
         try:
             return self.idle.get_nowait()
         except queue.Empty:
-            browser = self.factory.start()
-            with self.lock:
-                self.started += 1
-            return browser
+            return self.start_browser()
+
+    def start_browser(self) -> Browser:
+        """A new browser, with axe preloaded into its documents where the browser allows it."""
+        browser = self.factory.start()
+        if self.axe_source:
+            try:
+                browser.axe_preloaded = axe.preload(browser, self.axe_source)
+            except WebDriverException:
+                browser.axe_preloaded = False
+        with self.lock:
+            self.started += 1
+        return browser
+
+    def warm_up(self, count: int) -> None:
+        """Start ``count`` browsers in the background (while pages are being discovered, say)."""
+
+        def start() -> None:
+            """Start one browser into the idle pool; a failure shows again when a page needs a browser."""
+            try:
+                self.idle.put(self.start_browser())
+            except BrowserError:
+                pass
+
+        for _ in range(max(0, count - self.idle.qsize())):
+            thread = threading.Thread(target=start, name="audit-warm-up", daemon=True)
+            thread.start()
+            self.warming.append(thread)
 
     def release(self, browser: Browser) -> None:
         """Give a healthy browser back for the next page."""
         self.idle.put(browser)
 
     def close(self) -> None:
-        """Quit every idle browser."""
+        """Quit every idle browser (after any still starting)."""
+        while self.warming:
+            self.warming.pop().join()
         while True:
             try:
                 self.idle.get_nowait().quit()
@@ -91,6 +118,8 @@ class Auditor:
     # -- running --------------------------------------------------------------------------------
     def audit(self, pages: list[Page], progress: Callable[[int, int, PageResult], None] | None = None) -> list[PageResult]:
         """Audit pages with up to ``options.workers`` browsers in parallel; results in the pages' order."""
+        while self.warming:
+            self.warming.pop().join()
         results: list[PageResult | None] = [None] * len(pages)
         work: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(pages)):

@@ -148,16 +148,18 @@ class RunResult:
         """Counts by page status and by finding kind."""
         statuses = [page.status for page in self.pages]
         checks = [result for page in self.pages for result in page.checks.values()]
+        findings = [finding for result in checks for finding in result.violations]
         return {
             "pages": len(self.pages),
             "pages_passed": statuses.count(PASSED) + statuses.count(WARNING),
             "pages_failed": statuses.count(FAILED),
             "pages_error": statuses.count(ERROR),
-            "violations": sum(len(result.violations) for result in checks),
-            "new_violations": sum(len(result.new_violations) for result in checks if result.status == FAILED),
-            "known_violations": sum(len(result.violations) - len(result.new_violations) for result in checks),
+            "violations": sum(1 for finding in findings if finding.kind == VIOLATION),
+            "new_violations": sum(1 for result in checks if result.status == FAILED
+                                  for finding in result.new_violations if finding.kind == VIOLATION),
+            "known_violations": sum(1 for finding in findings if finding.kind == VIOLATION and finding.known),
             "incomplete": sum(len(result.incomplete) for result in checks),
-            "warnings": sum(1 for result in checks if result.status == WARNING),
+            "warnings": sum(1 for finding in findings if finding.kind == WARN),
             "timings": {
                 name: round(sum(page.timings.get(name, 0.0) for page in self.pages), 4)
                 for name in ("navigation", "axe", "checks", "total")

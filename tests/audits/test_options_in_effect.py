@@ -117,3 +117,14 @@ def test_exclude_scopes_our_checks_too(fixture_site, fixture_options):
     outline, spacing = run(fixture_site, options, "outline-none.html", "spacing-clipped.html")
     assert outline.checks["focus-visible"].status == PASSED
     assert spacing.checks["text-spacing"].status == PASSED
+
+
+def test_totals_count_warnings_apart_from_violations(fixture_site, fixture_options):
+    """A readability warning is a warning in the totals, not a violation."""
+    only = dataclasses.replace(fixture_options, checks=("readability",))
+    auditor = Auditor(only)
+    try:
+        totals = audit_pages([Page(fixture_site.page("hard-reading.html"))], only, auditor=auditor).totals()
+    finally:
+        auditor.close()
+    assert totals["warnings"] == 1 and totals["violations"] == 0 and totals["pages_passed"] == 1
