@@ -308,7 +308,7 @@ if (op === "focus") {
   /* Elements alike in kind, class, focused look and backdrop look alike when focused: one pixel test serves them all. */
   described.lookKey = [active.tagName, active.getAttribute("class") || "", look.outlineStyle, look.outlineWidth, look.outlineColor,
     look.outlineOffset, look.boxShadow, look.backgroundColor, look.color, look.borderTopColor, look.borderBottomWidth,
-    look.textDecorationLine, parentLook.backgroundColor, Math.round(box.height / 8)].join("|");
+    look.textDecorationLine, parentLook.backgroundColor].join("|");
   described.inScope = audit.state ? audit.inScope(active, audit.state.scope) : true;
   if (!audit.firstFocus) { audit.firstFocus = active; } else if (audit.firstFocus === active && order !== "same") { described.wrapped = true; }
   return described;

@@ -62,6 +62,7 @@ def check_focus(browser, options: AuditOptions) -> CheckResult:
     compared = 0
     truncated = True
     verified: set[str] = set()  # looks already shown to give a visible indicator
+    unfocused_views: dict[tuple, object] = {}  # (scroll x, scroll y, width, height) -> viewport image, nothing focused
     for _ in range(options.max_focus_stops):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         info = call(browser, {"op": "focus"})
@@ -90,8 +91,13 @@ def check_focus(browser, options: AuditOptions) -> CheckResult:
             compared += 1
             continue
         focused = browser.capture(box, info["scroll"])
-        call(browser, {"op": "blur"})
-        unfocused = browser.capture(box, info["scroll"])
+        view = (*info["scroll"], *info["viewport"])
+        if view not in unfocused_views:
+            # One picture of the page with nothing focused serves every element shown at this scroll position.
+            call(browser, {"op": "blur"})
+            unfocused_views[view] = browser.capture()
+        x, y, width, height = box
+        unfocused = unfocused_views[view].crop((x, y, x + width, y + height))
         compared += 1
         changed = changed_pixels(focused, unfocused)
         if changed < needed_pixels(info["rect"][2], info["rect"][3]):
