@@ -165,6 +165,7 @@ pre{white-space:pre-wrap;word-break:break-all;background:#f3f2f1;padding:.5rem;b
 img{max-width:100%;height:auto;border:2px solid #a4000f}
 a{color:#0b55b8}a:focus-visible{outline:3px solid #0b0c0c;background:#ffdd00}
 .scroll{overflow-x:auto}.scroll:focus-visible{outline:3px solid #0b0c0c}
+.message{white-space:pre-line}
 .finding{border-inline-start:4px solid #6b6b6b;padding-inline-start:1rem;margin:1rem 0}
 """
 
@@ -242,7 +243,7 @@ def html_report(run: RunResult) -> str:
             for finding, label in items:
                 known = " (known, accepted by the baseline)" if finding.known else ""
                 out.append('<div class="finding">')
-                out.append(f"<p><strong>{escape(finding.rule)}</strong> ({escape(label)}{escape(known)}), impact "
+                out.append(f"<p class=\"message\"><strong>{escape(finding.rule)}</strong> ({escape(label)}{escape(known)}), impact "
                            f"{escape(finding.impact or 'n/a')}, WCAG {escape(', '.join(finding.wcag) or 'best practice')}: "
                            f"{escape(finding.message)}</p>")
                 out.append(f"<pre><code>{escape(finding.html)}</code></pre>")
