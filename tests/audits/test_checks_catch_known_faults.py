@@ -16,6 +16,8 @@ EXPECTED = {
     "missing-alt.html": ({"axe"}, {"image-alt"}),
     "low-contrast.html": ({"axe"}, {"color-contrast"}),
     "wrong-lang.html": ({"lang"}, {"lang-of-parts"}),
+    # A block served in the fallback language (English) without its own lang, next to one with it.
+    "fallback-without-lang.html": ({"lang"}, {"lang-of-parts"}),
     "arabic-no-dir.html": ({"direction"}, {"dir-missing", "direction-computed"}),
     "wide.html": ({"reflow"}, {"reflow-horizontal-scroll"}),
     "clipped-at-200.html": ({"resize-text"}, {"resize-text-clipped"}),
@@ -103,3 +105,10 @@ def test_error_pages_are_not_audited_as_pages(fixture_site, fixture_auditor, fix
     missing, unreachable = run.pages
     assert missing.status == ERROR and missing.error == "the page answered HTTP 404"
     assert unreachable.status == ERROR and unreachable.error == "the page could not be loaded"
+
+
+def test_only_the_fallback_block_without_lang_is_reported(fixture_run):
+    """The English block that declares lang="en" passes; the one that does not is the only finding."""
+    findings = fixture_run["fallback-without-lang.html"].checks["lang"].violations
+    assert len(findings) == 1 and "Call your doctor" in findings[0].html
+    assert "'en'" in findings[0].message and "'es'" in findings[0].message

@@ -128,3 +128,12 @@ def test_totals_count_warnings_apart_from_violations(fixture_site, fixture_optio
     finally:
         auditor.close()
     assert totals["warnings"] == 1 and totals["violations"] == 0 and totals["pages_passed"] == 1
+
+
+def test_page_asked_for_in_one_locale_must_declare_it(fixture_site, fixture_options):
+    """Our pages are expected in the locale they were requested in: lang="en" on a page asked for in es fails."""
+    only = dataclasses.replace(fixture_options, checks=("lang", "direction"))
+    page, = run(fixture_site, only, "clean.html", expected_lang="es")
+    assert [finding.rule for finding in page.checks["lang"].violations][:1] == ["lang-mismatch"]
+    rtl, = run(fixture_site, only, "clean.html", expected_lang="ar")
+    assert rtl.checks["direction"].status == FAILED
