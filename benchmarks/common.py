@@ -233,9 +233,10 @@ class ServerSettings:
         return args
 
 
-# Derived from `benchmarks api --sweep` (see README "Performance"): with two cores, one sync
-# worker per core plus one, the app loaded before forking (shared memory, one start-up).
-RECOMMENDED = ServerSettings(worker_class="sync", workers=2, threads=1, preload=True)
+# Derived from `python -m benchmarks sweep` (README "Performance"): one gthread worker per core
+# with 4 threads (keep-alive and slow clients without another copy of the caches), the app
+# loaded once before forking (--preload).
+RECOMMENDED = ServerSettings(worker_class="gthread", workers=2, threads=4, preload=True)
 
 
 @dataclass
