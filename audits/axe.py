@@ -40,6 +40,17 @@ RUN_SCRIPT = """
 var done = arguments[arguments.length - 1];
 var context = arguments[0] ? JSON.parse(arguments[0]) : document;
 var options = JSON.parse(arguments[1]);
+var direct = arguments[2];
+var entry = performance.getEntriesByType('navigation')[0];
+var landed = {url: document.URL, status: entry && entry.responseStatus ? entry.responseStatus : 0};
+if (direct) {
+  // One round trip for the usual page: axe preloaded here and no frames to inject into.
+  if (landed.url.indexOf('chrome-error:') === 0 || landed.status >= 400) { done({landed: landed, skipped: true}); return; }
+  if (typeof axe === 'undefined' || !axe.run || !axe.__contentapiAudit || document.querySelector('iframe, frame')) {
+    done({landed: landed, inject: true}); return;
+  }
+  axe.configure({allowedOrigins: ['<unsafe_all_origins>']});
+}
 function nodes(list) {
   return list.map(function (node) {
     return {target: node.target, html: node.html, impact: node.impact, summary: node.failureSummary || '',
@@ -53,7 +64,7 @@ function rules(list) {
   });
 }
 axe.run(context, options).then(function (results) {
-  done({version: results.testEngine.version, violations: rules(results.violations),
+  done({landed: landed, version: results.testEngine.version, violations: rules(results.violations),
         incomplete: rules(results.incomplete), passes: results.passes.length,
         inapplicable: results.inapplicable.length,
         passedRules: results.passes.map(function (rule) { return rule.id; }),
@@ -127,11 +138,17 @@ def inject(browser, source: str) -> int:
     return reached
 
 
-def run(browser, options: dict, context: dict | None) -> dict:
-    """Run axe from the top document; the trimmed results (violations, incomplete, counts, version)."""
+def run(browser, options: dict, context: dict | None, direct: bool = False) -> dict:
+    """Run axe from the top document; the trimmed results (violations, incomplete, counts, version) and
+    ``landed`` (the document's address and HTTP status).
+
+    ``direct`` tries it in one round trip where axe was preloaded: the answer is then
+    ``{"landed", "inject": True}`` when frames (or a missing axe) need ``inject`` first, or
+    ``{"landed", "skipped": True}`` for an error page.
+    """
     browser.driver.switch_to.default_content()
     context_json = json.dumps(context) if context else ""
-    results = browser.driver.execute_async_script(RUN_SCRIPT, context_json, json.dumps(options))
+    results = browser.driver.execute_async_script(RUN_SCRIPT, context_json, json.dumps(options), direct)
     if not isinstance(results, dict):
         raise RuntimeError("axe returned nothing")
     if "error" in results:

@@ -193,17 +193,22 @@ class Auditor:
             browser.driver.get(page.url)
         except TimeoutException:
             raise PageTimeout(f"the page did not finish loading within {options.timeout:g} s") from None
-        landed, status = browser.execute(LANDED)
-        if landed.startswith("chrome-error:") or status >= 400:
-            # Not a page to audit: the browser's own error page, or the server's error.
-            reason = f"the page answered HTTP {status}" if status >= 400 else "the page could not be loaded"
-            return error_result(page, reason)
         navigated = time.perf_counter()
         result.timings["navigation"] = navigated - started
         checks = [name for name in ALL_CHECKS if name in options.checks]
 
         if "axe" in checks:
             result.checks["axe"] = self.run_axe(browser, result)
+            landed = result.checks["axe"].details.pop("landed", None)
+        else:
+            landed = None
+        if landed is None:
+            url, status = browser.execute(LANDED)
+            landed = {"url": url, "status": status}
+        if landed["url"].startswith("chrome-error:") or landed["status"] >= 400:
+            # Not a page to audit: the browser's own error page, or the server's error.
+            status = landed["status"]
+            return error_result(page, f"the page answered HTTP {status}" if status >= 400 else "the page could not be loaded")
         after_axe = time.perf_counter()
         result.timings["axe"] = after_axe - navigated
 
@@ -237,10 +242,19 @@ class Auditor:
         """axe in every frame, then one run from the top with frames included."""
         began = time.perf_counter()
         check = CheckResult(check="axe")
+        options, context = self.options.axe_options(), self.options.axe_context()
         try:
-            frames = axe.inject(browser, self.axe_source)
-            injected = time.perf_counter()
-            raw = axe.run(browser, self.options.axe_options(), self.options.axe_context())
+            raw = axe.run(browser, options, context, direct=True) if browser.axe_preloaded else {"inject": True}
+            frames = 1
+            injecting = 0.0
+            if raw.get("skipped"):
+                check.details = {"landed": raw["landed"]}
+                return check
+            if raw.get("inject"):
+                before_injection = time.perf_counter()
+                frames = axe.inject(browser, self.axe_source)
+                injecting = time.perf_counter() - before_injection
+                raw = axe.run(browser, options, context)
         except TimeoutException:
             raise PageTimeout(f"axe did not finish within {self.options.timeout:g} s") from None
         except RuntimeError as error:
@@ -250,9 +264,10 @@ class Auditor:
         check.violations, check.incomplete = axe.findings(raw)
         check.passes = raw["passes"]
         check.wcag = sorted({sc for finding in check.violations for sc in finding.wcag})
-        check.details = {"documents": frames, "inapplicable": raw["inapplicable"],
+        check.details = {"landed": raw["landed"], "documents": frames, "inapplicable": raw["inapplicable"],
                          "passed_rules": raw.get("passedRules", []), "inapplicable_rules": raw.get("inapplicableRules", []),
-                         "inject_seconds": round(injected - began, 4), "run_seconds": round(time.perf_counter() - injected, 4)}
+                         "inject_seconds": round(injecting, 4),
+                         "run_seconds": round(time.perf_counter() - began - injecting, 4)}
         result.axe_version = raw["version"]
         check.seconds = time.perf_counter() - began
         return check
