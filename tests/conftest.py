@@ -5,8 +5,13 @@ on a free loopback port, and a real headless Chromium driven through chromedrive
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -157,38 +162,18 @@ def serve():
         server.stop()
 
 
-def chromium_options(width: int = 1280, height: int = 900):
-    """Headless Chromium options that work on these machines (no network, root, no GPU)."""
-    from selenium.webdriver.chrome.options import Options
-
-    options = Options()
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        f"--window-size={width},{height}",
-    ):
-        options.add_argument(flag)
-    binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if binary:
-        options.binary_location = binary
-    return options
-
-
 def start_chromium(width: int = 1280, height: int = 900):
-    """A new headless Chromium session through the chromedriver on PATH (never Selenium Manager)."""
+    """A new headless Chromium session, with the audit's flags, through the chromedriver on PATH
+    (never Selenium Manager, which would try to download one)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    driver_path = shutil.which("chromedriver")
-    if not driver_path:
-        pytest.fail("chromedriver is not on PATH: run scripts/setup")
+    from audits.browser import BrowserError, chromium_options, find_chromedriver
+
+    try:
+        driver_path = find_chromedriver(None)
+    except BrowserError as error:
+        pytest.fail(f"{error}: run scripts/setup")
     return webdriver.Chrome(service=Service(executable_path=driver_path), options=chromium_options(width, height))
 
 
@@ -198,3 +183,68 @@ def browser():
     driver = start_chromium()
     yield driver
     driver.quit()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+                 timeout: float = 20):
+    """One request on a fresh loopback connection: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+class GunicornServer:
+    """A real gunicorn serving ``contentapi:create_app()`` on a free port, configured through
+    ``CONTENTAPI_*`` environment variables as a deployment would be."""
+
+    def __init__(self, settings: dict[str, str], log: Path, workers: int = 2, worker_class: str = "sync",
+                 threads: int = 1, preload: bool = False):
+        self.port = free_port()
+        self.workers = workers
+        environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
+        command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+                   "--graceful-timeout", "5", "--log-level", "warning"]
+        if preload:
+            command.append("--preload")
+        self.log_path = log
+        self.log = open(log, "wb")  # noqa: SIM115 - gunicorn writes to it until stop()
+        self.process = subprocess.Popen([*command, "contentapi:create_app()"], env=environment,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if http_request(self.port, "GET", "/healthz")[0] == 200 and len(self.worker_pids()) == workers:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
+
+    def worker_pids(self) -> set[int]:
+        """The worker processes gunicorn runs now."""
+        from audits.browser import descendants
+
+        return set(descendants(self.process.pid))
+
+    def stop(self) -> None:
+        """Stop gracefully, then kill if it takes too long."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()

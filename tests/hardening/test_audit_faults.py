@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from audits.browser import descendants
+
 pytestmark = pytest.mark.browser
 
 CLEAN = (
@@ -61,25 +63,16 @@ class Site:
         self.server.server_close()
 
 
-def descendants(pid: int) -> list[tuple[int, str, str]]:
+def processes_below(pid: int) -> list[tuple[int, str, str]]:
     """(pid, name, command line) of every process below ``pid``."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            parents[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), name, command)
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, (ppid, name, command) in parents.items():
-            if ppid == parent:
-                found.append((child, name, command))
-                frontier.append(child)
+    found = []
+    for child in descendants(pid):
+        try:
+            stat = Path(f"/proc/{child}/stat").read_text()
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found.append((child, stat[stat.index("(") + 1 : stat.rindex(")")], command))
     return found
 
 
@@ -95,7 +88,7 @@ def test_audit_survives_a_killed_process_and_an_unreachable_url(tmp_path, victim
     audit = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert site.slow_requested.wait(60), "the audit never reached the slow page"
-        processes = descendants(audit.pid)
+        processes = processes_below(audit.pid)
         if victim == "chromedriver":
             targets = [pid for pid, name, _ in processes if name == "chromedriver"]
         else:

@@ -16,18 +16,14 @@ import http.client
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from contentapi.i18n.tokens import TokenStore
-from tests.conftest import SLUG, copy_translations
+from tests.conftest import SLUG, GunicornServer, copy_translations, http_request
 
 DURATION = float(os.environ.get("CONTENTAPI_LOAD_SECONDS", "60"))
 CONNECTIONS = 64
@@ -42,33 +38,8 @@ TITLE_ENTRY = re.compile(r'(msgctxt "kyphoplasty-and-vertebroplasty/title"\nmsgi
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
-
-
-def worker_pids(master: int) -> set[int]:
-    children = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                children.add(int(entry.name))
-    return children
+    return http_request(port, method, path, headers, body)
 
 
 @dataclass
@@ -84,48 +55,21 @@ def gunicorn(tmp_path):
     translations = copy_translations(tmp_path / "translations")
     tokens = tmp_path / "tokens.json"
     token = TokenStore(tokens).add("load-test", ("es",))
-    port = free_port()
-    environment = {
-        **os.environ,
-        "CONTENTAPI_TRANSLATIONS_DIR": str(translations),
-        "CONTENTAPI_TOKENS": str(tokens),
-        "CONTENTAPI_TRANSLATION_REVISIONS_DIR": str(tmp_path / "revisions"),
-        "CONTENTAPI_CATALOG_CHECK_INTERVAL": "0.5",
+    settings = {
+        "TRANSLATIONS_DIR": translations,
+        "TOKENS": tokens,
+        "TRANSLATION_REVISIONS_DIR": tmp_path / "revisions",
+        "CATALOG_CHECK_INTERVAL": "0.5",
     }
-    gunicorn_bin = Path(sys.executable).with_name("gunicorn")
-    log = tmp_path / "gunicorn.log"
-    log_file = open(log, "wb")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [str(gunicorn_bin), "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "gthread",
-         "--threads", str(THREADS),
-         "--preload", "--graceful-timeout", "5", "--log-level", "warning", "contentapi:create_app()"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=log_file,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/healthz")[0] == 200 and len(worker_pids(process.pid)) == WORKERS:
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        log_file.close()
-        pytest.fail("gunicorn did not start: " + log.read_text(errors="replace")[-2000:])
-    yield process, port, token
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log_file.close()
+    server = GunicornServer(settings, tmp_path / "gunicorn.log", workers=WORKERS, worker_class="gthread",
+                            threads=THREADS, preload=True)
+    yield server, token
+    server.stop()
 
 
 def test_load_with_publishes_and_a_killed_worker(gunicorn):
-    process, port, token = gunicorn
+    server, token = gunicorn
+    port = server.port
     tally = Tally()
     stop = threading.Event()
     started = time.monotonic()
@@ -173,7 +117,7 @@ def test_load_with_publishes_and_a_killed_worker(gunicorn):
     for thread in threads:
         thread.start()
     time.sleep(KILL_AT)
-    victim = min(worker_pids(process.pid))
+    victim = min(server.worker_pids())
     killed_at = time.monotonic() - started
     os.kill(victim, signal.SIGKILL)
     time.sleep(max(0.0, DURATION - KILL_AT))
@@ -194,7 +138,7 @@ def test_load_with_publishes_and_a_killed_worker(gunicorn):
     assert len(clients) == len(set(clients)), "a client lost more than one request"
     assert tally.ok > 1000
     assert publishes and all(status == 200 for status, _ in publishes), publishes
-    assert victim not in worker_pids(process.pid) and len(worker_pids(process.pid)) == WORKERS
+    assert victim not in server.worker_pids() and len(server.worker_pids()) == WORKERS
 
     final_title = publishes[-1][1]
     deadline = time.monotonic() + 2.0

@@ -5,90 +5,34 @@ fails between write and rename leaves the old catalog served."""
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from contentapi.i18n.catalogs import catalog_paths
 from contentapi.i18n.publishing import Publisher, if_match_allows, po_etag
 from contentapi.i18n.tokens import TokenStore
-from tests.conftest import SLUG
+from tests.conftest import SLUG, GunicornServer, http_request
 
 pytestmark = pytest.mark.slow
 
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 HEADING_ES = "Información general"
 PO = "text/x-gettext-translation; charset=utf-8"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        connection.close()
+    return http_request(port, method, path, headers, body, timeout=15)
 
 
 def heading(port: int) -> tuple[int, str | None]:
     status, _, body = request(port, "GET", f"/api/v1/procedures/{SLUG}?lang=es")
     return status, json.loads(body)["sections"][0]["heading"] if status == 200 else None
-
-
-class Gunicorn:
-    """A real gunicorn process with two workers, on a free port."""
-
-    def __init__(self, translations: Path, tokens: Path, log: Path):
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "CONTENTAPI_TRANSLATIONS_DIR": str(translations),
-            "CONTENTAPI_TOKENS": str(tokens),
-            "CONTENTAPI_CATALOG_CHECK_INTERVAL": "1.0",
-        }
-        self.log = open(log, "wb")  # noqa: SIM115  (gunicorn writes to it until stop())
-        self.process = subprocess.Popen(
-            [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "contentapi:create_app()"],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 @pytest.fixture
@@ -99,7 +43,8 @@ def cluster(own_translations, tmp_path):
     servers = []
     try:
         for number in range(2):
-            servers.append(Gunicorn(own_translations, tokens, tmp_path / f"gunicorn-{number}.log"))
+            settings = {"TRANSLATIONS_DIR": own_translations, "TOKENS": tokens, "CATALOG_CHECK_INTERVAL": "1.0"}
+            servers.append(GunicornServer(settings, tmp_path / f"gunicorn-{number}.log", workers=2))
         yield servers, own_translations, token
     finally:
         for server in servers:
