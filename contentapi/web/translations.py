@@ -8,6 +8,8 @@ done by ``contentapi.i18n.publishing`` and ``contentapi.i18n.tokens``.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from contentapi import urls
@@ -194,8 +196,17 @@ def put_catalog(locale: str):
             f"{locale}), so a publish never overwrites someone else's.",
         )
     data = uploaded_catalog()
-    try:
+    with publishing_problems(locale):
         revision, warnings = publisher().publish(locale, data, if_match, translator.name)
+    current_app.logger.info("catalog %s published by %s as revision %s", locale, translator.name, revision.id)
+    return published(locale, revision, warnings)
+
+
+@contextmanager
+def publishing_problems(locale: str):
+    """Turn the publisher's refusals into the problems the API documents (422, 412, 507/503, 404)."""
+    try:
+        yield
     except CatalogRejected as error:
         raise rejected(error) from None
     except PreconditionFailed as error:
@@ -204,8 +215,6 @@ def put_catalog(locale: str):
         raise storage_problem(error) from None
     except NoCatalog:
         raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
-    current_app.logger.info("catalog %s published by %s as revision %s", locale, translator.name, revision.id)
-    return published(locale, revision, warnings)
 
 
 @blueprint.get("/api/v1/translations/<locale>/revisions")
@@ -229,17 +238,10 @@ def restore_revision(locale: str, revision_id: str):
     if not revision_id.isascii() or not revision_id.isdigit() or len(revision_id) > 9:
         raise unknown
     try:
-        revision = publisher().restore(locale, int(revision_id), translator.name, request.headers.get("If-Match"))
+        with publishing_problems(locale):
+            revision = publisher().restore(locale, int(revision_id), translator.name, request.headers.get("If-Match"))
     except UnknownRevision:
         raise unknown from None
-    except CatalogRejected as error:
-        raise rejected(error) from None
-    except PreconditionFailed as error:
-        raise stale(error) from None
-    except StorageError as error:
-        raise storage_problem(error) from None
-    except NoCatalog:
-        raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
     current_app.logger.info("catalog %s restored to revision %s by %s", locale, revision_id, translator.name)
     return published(locale, revision, [])
 
