@@ -23,6 +23,8 @@ DEFAULTS = {
     # Finished responses each worker keeps and resends without running Flask (0 turns it off);
     # see contentapi/web/response_cache.py and README "Performance".
     "HTTP_RESPONSE_CACHE_SIZE": 16384,
+    # Browsers keep static files a year: their URLs carry a content hash (urls.static).
+    "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
     # Largest request body accepted, in bytes (catalog uploads are the only bodies).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Partner registry (TOML): origins, hashed API keys, themes. Empty: contentapi/partners.example.toml.

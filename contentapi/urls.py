@@ -7,7 +7,13 @@ needs that.
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
 from urllib.parse import quote
+
+from contentapi.config import PACKAGE_DIR
+
+STATIC_DIR = PACKAGE_DIR / "static"
 
 
 def api_procedures(locale: str) -> str:
@@ -30,6 +36,16 @@ def page_procedure(slug: str, locale: str) -> str:
     return f"/{quote(locale)}/procedures/{quote(slug)}"
 
 
+@lru_cache(maxsize=None)
+def _static_version(filename: str) -> str:
+    return hashlib.sha256((STATIC_DIR / filename).read_bytes()).hexdigest()[:12]
+
+
 def static(filename: str) -> str:
-    """A file under contentapi/static."""
-    return f"/static/{filename}"
+    """A file under contentapi/static, with its content hash in the query.
+
+    The hash lets browsers keep static files for a year (SEND_FILE_MAX_AGE_DEFAULT) without
+    asking again on every page, and still fetch a new version the moment it changes. It is
+    computed once per process: restart after editing a static file.
+    """
+    return f"/static/{filename}?v={_static_version(filename)}"

@@ -145,3 +145,16 @@ def test_sitemap_lists_every_page_in_every_locale(live_server):
     for locale in SUPPORTED_LOCALES:
         assert f"<loc>{live_server.url}/{locale}/procedures/{SLUG}</loc>" in sitemap.text
         assert f"<loc>{live_server.url}/{locale}/</loc>" in sitemap.text
+
+
+def test_static_files_carry_their_content_hash_and_are_kept_a_year(live_server):
+    import hashlib
+    import re
+
+    page = live_server.get(f"/es/procedures/{SLUG}").text
+    references = re.findall(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]{12})"', page)
+    assert {path for path, _ in references} >= {"/static/contentapi.css", "/static/reader.js", "/static/print.css"}
+    for path, version in references:
+        response = live_server.get(f"{path}?v={version}")
+        assert hashlib.sha256(response.body).hexdigest()[:12] == version
+        assert response.headers["Cache-Control"] == "public, max-age=31536000"
