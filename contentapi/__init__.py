@@ -22,28 +22,17 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
 
-    from contentapi import errors, headers, store
-    from contentapi.web import api, pages
+    # Imported here so that importing the package stays cheap (the Babel extractor, the CLI).
+    from contentapi import cli, errors, headers, store
+    from contentapi.web import api, embed, pages, response_cache, translations
 
-    store.init_app(app)
+    store.init_app(app)  # content and catalogs: stops start-up on a malformed file
     errors.init_app(app)
     headers.init_app(app)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(pages.blueprint)
-
-    from contentapi.web import translations
-
     app.register_blueprint(translations.blueprint)
-
-    from contentapi.web import embed
-
-    embed.init_app(app)
-
-    from contentapi.web import response_cache
-
-    response_cache.init_app(app)
-
-    from contentapi import cli
-
+    embed.init_app(app)  # embed blueprint, partner registry, CORS and partner keys
+    response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
     cli.init_app(app)
     return app

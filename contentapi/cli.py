@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -49,19 +48,9 @@ def export_command(directory: Path, base_url: str) -> None:
     click.echo(f"exported {count} responses to {directory}")
 
 
-def translations_dir() -> Path:
-    """The translations folder from the environment or the default."""
-    from contentapi.config import DEFAULTS
+# The command groups of each area live beside their code.
+from contentapi.embed.commands import demo_partner, partners  # noqa: E402
+from contentapi.i18n.cli import i18n, tokens  # noqa: E402
 
-    return Path(os.environ.get("CONTENTAPI_TRANSLATIONS_DIR") or DEFAULTS["TRANSLATIONS_DIR"])
-
-
-from contentapi.embed.commands import demo_partner, partners  # noqa: E402  (partner embedding, issue 3)
-
-main.add_command(partners)
-main.add_command(demo_partner)
-
-from contentapi.i18n.cli import i18n, tokens  # noqa: E402  (translator workflow, issue 4)
-
-main.add_command(i18n)
-main.add_command(tokens)
+for command in (partners, demo_partner, i18n, tokens):
+    main.add_command(command)
