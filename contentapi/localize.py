@@ -117,11 +117,12 @@ def localize_heading(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedH
 def localize(procedure: Procedure, catalog: LocaleCatalog) -> LocalizedProcedure:
     """Translate every string of ``procedure`` with ``catalog``, falling back to English per string."""
     slug = procedure.slug
+    heading = localize_heading(procedure, catalog)
     return LocalizedProcedure(
         procedure=procedure,
         locale=catalog.locale,
-        title=_text(catalog, message_context(slug, "title"), procedure.title),
-        summary=_text(catalog, message_context(slug, "summary"), procedure.summary),
+        title=heading.title,
+        summary=heading.summary,
         also_known_as=tuple(
             _text(catalog, message_context(slug, "also-known-as", number), name)
             for number, name in enumerate(procedure.also_known_as, start=1)
