@@ -83,6 +83,7 @@ class ContentService:
         self._cache: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
         self._localized: OrderedDict[tuple, tuple[tuple, object]] = OrderedDict()
         self._lock = threading.Lock()
+        self._state: tuple = ()
 
     # -- cache ---------------------------------------------------------------------------
 
@@ -106,7 +107,12 @@ class ContentService:
         is unchanged; publishing a catalog changes it.
         """
         self.catalogs.refresh()
-        return tuple(self.catalogs.versions().values())
+        current = tuple(self.catalogs.versions().values())
+        if current != self._state:
+            self._state = current
+        # The same object while nothing changed: every kept response holds this one tuple, so
+        # checking it reads memory that stays in the CPU caches.
+        return self._state
 
     def _version(self, locale: str) -> CatalogVersion | None:
         return self.catalogs.get(locale).version

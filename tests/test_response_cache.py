@@ -80,3 +80,19 @@ def test_requests_with_credentials_always_run_the_app(make_app, serve, credentia
     server.get(path)
     server.get(path)
     assert len(calls) == 4  # three with credentials, then one miss and one hit without
+
+
+def test_a_full_cache_drops_old_responses_and_stays_bounded(make_app, serve):
+    app = make_app(HTTP_RESPONSE_CACHE_SIZE=8)
+    fresh = serve(make_app(HTTP_RESPONSE_CACHE_SIZE=0))
+    server = serve(app)
+    path = f"/api/v1/procedures/{SLUG}?lang=es"
+    expected = comparable(fresh.get(path))
+    # Every distinct header value is a distinct key: a client varying one must not grow memory.
+    for number in range(200):
+        assert comparable(server.request("GET", path, {"User-Agent": f"client {number}"})) == expected
+    kept = app.wsgi_app
+    assert len(kept._entries) <= 8
+    agents = [value for value in kept._shared if isinstance(value, tuple) and value[:1] == ("HTTP_USER_AGENT",)]
+    assert len(agents) <= 8
+    assert comparable(server.request("GET", path, {"User-Agent": "client 199"})) == expected

@@ -68,6 +68,8 @@ class ResponseCache:
         self.state = state
         self.max_entries = max_entries
         self._entries: dict[tuple, tuple] = {}
+        # One object per distinct key part, status and header kept (see _share).
+        self._shared: dict = {}
         self._lock = threading.Lock()
         self._clock = _Clock()
 
@@ -92,6 +94,17 @@ class ResponseCache:
             *headers,
         )
 
+    def _share(self, value):
+        """The kept object equal to ``value`` (``value`` itself the first time).
+
+        Most key parts and headers are the same in every entry (the Host header, Content-Type,
+        Cache-Control, the security headers). Keeping one object for each means a hit reads a few
+        objects that stay in the CPU caches instead of a dozen scattered ones per entry: with
+        14,000 entries (1000 procedures) that is what keeps a hit as cheap as with 14. Cleared
+        whenever entries are dropped, so it never outgrows the entries it serves.
+        """
+        return self._shared.setdefault(value, value)
+
     def __call__(self, environ: dict, start_response):
         key = self.key(environ) if self.max_entries > 0 else None
         if key is None:
@@ -99,9 +112,9 @@ class ResponseCache:
         state = self.state()
         entry = self._entries.get(key)
         if entry is not None and entry[0] == state:
-            _, status, headers, date_index, body = entry
+            _, status, kept_headers, date_index, body = entry
+            headers = list(kept_headers)
             if date_index is not None:
-                headers = headers.copy()
                 headers[date_index] = ("Date", self._clock.now())
             start_response(status, headers)
             return [body]
@@ -133,7 +146,10 @@ class ResponseCache:
                 # Drop the oldest entries (dicts keep insertion order); a miss only costs a rebuild.
                 for old in list(self._entries)[: max(1, self.max_entries // 8)]:
                     self._entries.pop(old, None)
-            self._entries[key] = (state, status, list(headers), date_index, body)
+                self._shared.clear()
+            share = self._share
+            self._entries[tuple(share(part) for part in key)] = (
+                state, share(status), tuple(share(header) for header in headers), date_index, body)
         start_response(status, headers)
         return [body]
 
