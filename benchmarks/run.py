@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale = sub.add_parser("scale", help="2: 1, 100 and 1000 procedures: start-up, memory, requests per second")
     scale.add_argument("--sizes", type=parse_sizes, default=(1, 100, 1000), help="corpus sizes (default 1,100,1000)")
     scale.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
-    scale.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median reported (default 3)")
+    scale.add_argument("--rounds", type=int, default=5, help="interleaved rounds, median reported (default 5)")
     publish = sub.add_parser("publish", help="3: a catalog published every second under wrk load")
     publish.add_argument("--duration", type=float, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
@@ -67,7 +67,7 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
 
         return scale.run(sizes=(1, 100) if quick else getattr(args, "sizes", (1, 100, 1000)),
                          duration=2.0 if quick else getattr(args, "duration", 10.0),
-                         rounds=1 if quick else getattr(args, "rounds", 3))
+                         rounds=1 if quick else getattr(args, "rounds", 5))
     if name == "publish":
         from benchmarks import publish
 

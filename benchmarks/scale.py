@@ -3,8 +3,10 @@ start-up time (process start to /healthz 200), resident memory per worker (after
 answered once in every worker), and requests per second over every procedure page and JSON
 document picked at random.
 
-All sizes are served at the same time and measured in interleaved rounds (median reported), so
-the ratio between 1000 and 1 does not depend on when the machine was busy.
+All sizes are served at the same time and measured in interleaved rounds. The ratios to the
+smallest corpus are paired: each round gives one (its sizes ran back to back, so they met the same
+conditions) and the median over rounds is reported, so a burst of outside load during one round
+moves one ratio, not the result.
 """
 
 from __future__ import annotations
@@ -121,7 +123,15 @@ def start_warm(env: dict, settings: ServerSettings, urls: list[str], workdir: Pa
     return server, reports
 
 
-def run(sizes: tuple[int, ...] = SIZES, duration: float = 10.0, rounds: int = 3, connections: int = 8,
+def paired_ratios(loads: list, base_loads: list) -> tuple[float, float | None]:
+    """Median over rounds of (req/s, CPU per request) relative to the same round's base run."""
+    rps = [load.rps / base.rps for load, base in zip(loads, base_loads) if base.rps]
+    cpu = [load.cpu_us / base.cpu_us for load, base in zip(loads, base_loads) if load.cpu_us and base.cpu_us]
+    return (round(statistics.median(rps), 3) if rps else 0.0,
+            round(statistics.median(cpu), 3) if cpu else None)
+
+
+def run(sizes: tuple[int, ...] = SIZES, duration: float = 10.0, rounds: int = 5, connections: int = 8,
         settings: ServerSettings = RECOMMENDED) -> dict:
     """Benchmark 2; prints the table and writes results/scale.json."""
     say(f"scale: sizes {', '.join(map(str, sizes))}; gunicorn {settings.label()}; {rounds} rounds of {duration:g} s")
@@ -169,21 +179,18 @@ def run(sizes: tuple[int, ...] = SIZES, duration: float = 10.0, rounds: int = 3,
         results[size]["load"] = {**chosen.as_dict(), "rounds_rps": [round(load.rps, 1) for load in runs[size]],
                                  "cpu_us_median": round(statistics.median(cpu), 1) if cpu else None}
     smallest, largest = min(sizes), max(sizes)
-    base_rps = results[smallest]["load"]["rps"]
-    base_cpu = results[smallest]["load"]["cpu_us_median"]
     rows = []
     for size in sizes:
         result = results[size]
         rss = max(m.get("rss", 0) for m in result["memory_after_load_kib"] + result["memory_warm_kib"]) / 1024
         pss = max(m.get("pss", 0) for m in result["memory_after_load_kib"] + result["memory_warm_kib"]) / 1024
         result["max_rss_mib"], result["max_pss_mib"] = round(rss, 1), round(pss, 1)
-        relative = result["load"]["rps"] / base_rps if base_rps else 0.0
-        result["rps_vs_smallest"] = round(relative, 3)
+        relative, cpu_relative = paired_ratios(runs[size], runs[smallest])
+        result["rps_vs_smallest"], result["cpu_vs_smallest"] = relative, cpu_relative
         cpu = result["load"]["cpu_us_median"]
-        result["cpu_vs_smallest"] = round(cpu / base_cpu, 3) if cpu and base_cpu else None
         rows.append([size, result["urls"], result["startup_s"], f"{max(result['warm_s']):.1f}", f"{rss:.0f}",
                      f"{pss:.0f}", result["load"]["rps"], result["load"]["p50_ms"], result["load"]["p99_ms"],
-                     cpu, f"{relative:.2f}", f"{result['cpu_vs_smallest'] or 0:.2f}"])
+                     cpu, f"{relative:.2f}", f"{cpu_relative or 0:.2f}"])
     top = results[largest]
     targets = {
         f"req/s at {largest} within 10% of {smallest}": top["rps_vs_smallest"] >= 0.9,
@@ -194,7 +201,7 @@ def run(sizes: tuple[int, ...] = SIZES, duration: float = 10.0, rounds: int = 3,
     text = table(["procedures", "pages (x7 locales x2)", "start-up s", "warm-up s", "RSS MiB/worker",
                   "PSS MiB/worker", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "req/s vs 1", "CPU vs 1"], rows)
     print(f"\n### Scale: gunicorn {settings.label()}, wrk -t1 -c{connections} -d{duration:g}s over random pages, "
-          f"median of {rounds}\n")
+          f"median of {rounds} rounds (ratios: median of each round's ratio)\n")
     print(text)
     print("\ntargets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets.items()))
     path = write_result("scale", {"settings": settings.label(), "duration_s": duration, "rounds": rounds,

@@ -47,3 +47,15 @@ def test_publish_editions_survive_the_catalog_checks_and_read_back():
 
     errors = [f for f in check_po_bytes(changed.encode("utf-8"), "es.po", "es") if f.severity == "error"]
     assert errors == []
+
+
+def test_scale_ratios_are_paired_by_round_so_one_disturbed_round_does_not_move_them():
+    from benchmarks.common import LoadResult
+    from benchmarks.scale import paired_ratios
+
+    def load(rps: float, cpu: float) -> LoadResult:
+        return LoadResult(int(rps * 10), 10.0, 0, {}, 1.0, 2.0, cpu)
+
+    base = [load(7000, 200), load(3000, 400), load(7200, 210)]  # round 2 met outside load
+    large = [load(6650, 210), load(2850, 420), load(6840, 220.5)]
+    assert paired_ratios(large, base) == (0.95, 1.05)
