@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import shutil
 import signal
@@ -13,9 +14,11 @@ import threading
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import JavascriptException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from urllib3.exceptions import MaxRetryError, ProtocolError
 
 CHROMIUM_FLAGS = (
@@ -32,6 +35,10 @@ CHROMIUM_FLAGS = (
     "--force-device-scale-factor=1",
     "--force-color-profile=srgb",
 )
+
+# Tab as DevTools input events (what chromedriver itself sends for a key press, without its overhead).
+TAB_KEY = {"key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9, "nativeVirtualKeyCode": 9}
+MISSING = "__contentapi_missing__"
 
 
 def descendants(pid: int) -> list[int]:
@@ -111,6 +118,41 @@ class Browser:
         """Run a script in the current frame and return its value."""
         return self.driver.execute_script(script, *arguments)
 
+    def press_tab(self) -> None:
+        """Press and release Tab as a keyboard user does: trusted key events, so the browser moves focus."""
+        if self.cdp:
+            self.driver.execute_cdp_cmd("Input.dispatchKeyEvent", {"type": "rawKeyDown", **TAB_KEY})
+            self.driver.execute_cdp_cmd("Input.dispatchKeyEvent", {"type": "keyUp", **TAB_KEY})
+        else:
+            ActionChains(self.driver).send_keys(Keys.TAB).perform()
+
+    def run_in_top(self, name: str, body: str, argument):
+        """Run a script body (it reads ``arguments[0]`` and returns a JSON value) in the top document.
+
+        Locally the body is defined once per document as ``window[name]`` through DevTools, and
+        each later call sends only the argument: about 2 ms instead of the 6 ms of a WebDriver
+        script call that sends and compiles the whole body (the focus check makes two calls per
+        Tab stop). Elsewhere, a WebDriver script call in the top document.
+        """
+        if not self.cdp:
+            self.driver.switch_to.default_content()
+            return self.driver.execute_script(body, argument)
+        global_name = json.dumps(name)
+        call = f"(typeof window[{global_name}] === 'function' ? window[{global_name}]({json.dumps(argument)}) : {json.dumps(MISSING)})"
+        value = self._evaluate(call)
+        if value == MISSING:
+            value = self._evaluate(f"(window[{global_name}] = function () {{\n{body}\n}})({json.dumps(argument)})")
+        return value
+
+    def _evaluate(self, expression: str):
+        """Evaluate an expression in the top document through DevTools; its JSON value."""
+        answer = self.driver.execute_cdp_cmd("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in answer:
+            details = answer["exceptionDetails"]
+            message = (details.get("exception") or {}).get("description") or details.get("text") or "script error"
+            raise JavascriptException(f"javascript error: {message.splitlines()[0]}")
+        return answer.get("result", {}).get("value")
+
     def set_width(self, width: int) -> None:
         """Make the viewport ``width`` CSS pixels wide (window chrome added where there is any)."""
         self.driver.set_window_size(width + self.chrome_width, self.window[1])
@@ -124,10 +166,15 @@ class Browser:
         page's scroll offset, which DevTools clips count from), as a Pillow image."""
         from PIL import Image
 
-        if rect is not None and self.cdp:
-            left, top, width, height = rect
-            clip = {"x": left + scroll[0], "y": top + scroll[1], "width": width, "height": height, "scale": 1}
-            data = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})["data"]
+        if self.cdp:
+            # DevTools directly: about half the time of a WebDriver screenshot, and the same surface
+            # whether the whole viewport or a clip of it is taken.
+            parameters: dict = {"format": "png", "optimizeForSpeed": True}
+            if rect is not None:
+                left, top, width, height = rect
+                parameters["clip"] = {"x": left + scroll[0], "y": top + scroll[1], "width": width, "height": height,
+                                      "scale": 1}
+            data = self.driver.execute_cdp_cmd("Page.captureScreenshot", parameters)["data"]
             return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
         image = Image.open(io.BytesIO(self.driver.get_screenshot_as_png())).convert("RGB")
         if rect is not None:

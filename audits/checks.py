@@ -46,7 +46,7 @@ def checks_script() -> str:
 
 def call(browser, request: dict):
     """Run one operation of checks.js in the top document."""
-    return browser.execute(checks_script(), request)
+    return browser.run_in_top("__contentapiAuditCall", checks_script(), request)
 
 
 def finding(check: str, rule: str, message: str, element: dict | None = None, kind: str = VIOLATION,

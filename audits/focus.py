@@ -9,8 +9,6 @@ import base64
 import io
 
 from PIL import ImageChops
-from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.keys import Keys
 
 from audits.checks import call, finding, result
 from audits.model import CheckResult
@@ -64,7 +62,7 @@ def check_focus(browser, options: AuditOptions) -> CheckResult:
     verified: set[str] = set()  # looks already shown to give a visible indicator
     unfocused_views: dict[tuple, object] = {}  # (scroll x, scroll y, width, height) -> viewport image, nothing focused
     for _ in range(options.max_focus_stops):
-        ActionChains(driver).send_keys(Keys.TAB).perform()
+        browser.press_tab()
         info = call(browser, {"op": "focus"})
         if info.get("done") or info.get("wrapped"):
             truncated = False
