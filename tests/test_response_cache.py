@@ -22,6 +22,14 @@ REQUESTS = [
     (f"/api/v1/procedures/{SLUG}?lang=x_", {}),
     ("/api/v1/procedures/no-such-thing", {}),
     (f"/procedures/{SLUG}", {"Accept-Language": "ar"}),
+    (f"/embed/es/procedures/{SLUG}?partner=demo", {}),
+    (f"/embed/ar/procedures/{SLUG}?partner=demo&origin=http://127.0.0.1:8001", {}),
+    (f"/embed/es/procedures/{SLUG}?partner=demo&origin=https://evil.example", {}),
+    (f"/api/v1/procedures/{SLUG}/fragment?lang=ko", {"Origin": "http://127.0.0.1:8001"}),
+    ("/embed/themes/demo.css", {}),
+    ("/embed.js", {}),
+    ("/static/contentapi.css", {}),
+    ("/static/contentapi.css", {"Range": "bytes=0-9"}),
 ]
 
 
@@ -32,8 +40,10 @@ def comparable(response) -> tuple:
 
 
 def test_kept_responses_equal_fresh_ones(make_app, serve):
-    cached = serve(make_app(CATALOG_CHECK_INTERVAL=60.0))
-    fresh = serve(make_app(CATALOG_CHECK_INTERVAL=60.0, HTTP_RESPONSE_CACHE_SIZE=0))
+    # One PUBLIC_URL for both: embeds link absolutely, and the two servers listen on different ports.
+    public = "https://content.example.org"
+    cached = serve(make_app(CATALOG_CHECK_INTERVAL=60.0, PUBLIC_URL=public))
+    fresh = serve(make_app(CATALOG_CHECK_INTERVAL=60.0, HTTP_RESPONSE_CACHE_SIZE=0, PUBLIC_URL=public))
     for path, headers in REQUESTS:
         expected = comparable(fresh.request("GET", path, headers))
         first = comparable(cached.request("GET", path, headers))
@@ -96,3 +106,22 @@ def test_a_full_cache_drops_old_responses_and_stays_bounded(make_app, serve):
     agents = [value for value in kept._shared if isinstance(value, tuple) and value[:1] == ("HTTP_USER_AGENT",)]
     assert len(agents) <= 8
     assert comparable(server.request("GET", path, {"User-Agent": "client 199"})) == expected
+
+
+@pytest.mark.parametrize("path", [
+    f"/embed/es/procedures/{SLUG}?partner=demo",
+    f"/api/v1/procedures/{SLUG}/fragment?lang=ko",
+    "/embed/themes/demo.css",
+    "/embed.js",
+    "/static/contentapi.css",
+])
+def test_what_partners_load_on_every_page_view_is_answered_from_kept_responses(make_app, serve, path):
+    app = make_app()
+    calls = []
+    app.before_request(lambda: calls.append(1))
+    server = serve(app)
+    first = server.get(path)
+    assert first.status == 200
+    for _ in range(3):
+        assert comparable(server.get(path)) == comparable(first)
+    assert len(calls) == 1

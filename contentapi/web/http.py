@@ -7,7 +7,6 @@ from werkzeug.exceptions import HTTPException
 
 from contentapi.i18n.locales import is_valid_accept_language, is_well_formed, negotiate
 from contentapi.service import Representation
-from contentapi.web.response_cache import CACHEABLE_ENDPOINTS, mark_cacheable
 
 PROBLEM = "application/problem+json"
 
@@ -69,6 +68,4 @@ def send_representation(representation: Representation, vary_language: bool = Tr
         response.headers["Content-Language"] = representation.content_language
     if vary_language:
         response.vary.add("Accept-Language")
-    if request.endpoint in CACHEABLE_ENDPOINTS:
-        mark_cacheable(request.environ)
     return response.make_conditional(request)

@@ -1,7 +1,8 @@
 """Finished responses kept per worker and sent again without running Flask (the hot path).
 
-The content responses (a procedure's JSON or page, the lists, the locales) are pure functions of
-the request and of the catalogs in service. So the first time a request is answered, the whole
+The content responses (a procedure's JSON or page, the lists, the locales, the embeds, the static
+files) are pure functions of the request, of the catalogs in service and of settings read at
+start-up. So the first time a request is answered, the whole
 finished response (status, every header that every hook added, body) is kept under a key made of
 the method, path, query and all request headers, together with the catalog versions it was built
 from. The same request again, while the catalogs are unchanged, gets those bytes back with a
@@ -9,8 +10,8 @@ fresh ``Date`` and no routing, view or hook: this is what brings a content reque
 a bare WSGI app (see README "Performance"). A published catalog changes the versions, so the next
 request rebuilds the response (within CATALOG_CHECK_INTERVAL, as before).
 
-Only responses that a view marks with ``mark_cacheable`` are kept (``send_representation`` does
-for the content endpoints named in ``CACHEABLE_ENDPOINTS``); only GET and HEAD; never a request
+Only responses of the endpoints named in ``CACHEABLE_ENDPOINTS`` are kept (an ``after_request``
+hook marks them with ``mark_cacheable``), and only 200 and 304; only GET and HEAD; never a request
 that carries credentials (Authorization, X-API-Key, Cookie), so partner keys are checked every
 time; never a response that sets a cookie. A hook that adds a header varying per request (an id,
 a nonce) must call ``mark_uncacheable()``.
@@ -23,9 +24,12 @@ import time
 from email.utils import formatdate
 
 ENVIRON_FLAG = "contentapi.response_cache"
-# Endpoints whose responses depend only on the request and the catalogs in service.
+# Endpoints whose responses depend only on the request, the catalogs in service and the settings
+# read at start-up (the partner registry among them): the content, what partners embed on every
+# page view (embed.js, themes, embed documents, fragments) and the static files.
 CACHEABLE_ENDPOINTS = frozenset(
-    {"api.procedures", "api.procedure", "api.locales", "api.openapi", "pages.home", "pages.index", "pages.procedure"}
+    {"api.procedures", "api.procedure", "api.locales", "api.openapi", "pages.home", "pages.index", "pages.procedure",
+     "embed.embed", "embed.fragment", "embed.theme", "embed.script", "static"}
 )
 CREDENTIALS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY", "HTTP_COOKIE")
 # Request properties outside the headers that a response may depend on (URLs built from them);
@@ -156,8 +160,16 @@ class ResponseCache:
 
 def init_app(app) -> None:
     """Put the cache in front of the app; HTTP_RESPONSE_CACHE_SIZE entries per worker (0 turns it off)."""
+    from flask import request
 
     def state():
         return app.extensions["contentapi"].state()
+
+    @app.after_request
+    def mark_cacheable_endpoints(response):
+        """Let the cache keep responses of the endpoints named in CACHEABLE_ENDPOINTS."""
+        if request.endpoint in CACHEABLE_ENDPOINTS:
+            mark_cacheable(request.environ)
+        return response
 
     app.wsgi_app = ResponseCache(app.wsgi_app, state, int(app.config["HTTP_RESPONSE_CACHE_SIZE"]))
