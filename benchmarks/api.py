@@ -1,6 +1,6 @@
 """Benchmark 1: the API against its floor (bare Flask, same bytes, same gunicorn settings) and its
 limit (nginx serving the ``contentapi export`` tree), for the JSON procedure, the HTML page and a
-304 revalidation.
+304 revalidation; and a partner's embed document against the floor (the export has no embeds).
 
 Runs are interleaved (contentapi, floor, nginx for each case, then again) and the median of the
 rounds is reported, so a burst of noise on this shared machine hits all three alike.
@@ -37,6 +37,9 @@ CASES = {
     "json": f"/api/v1/procedures/{SLUG}?lang={LOCALE}",
     "html": f"/{LOCALE}/procedures/{SLUG}",
 }
+# What a partner's page view asks for: the themed embed document. Not in the export (it depends on
+# the partner registry), so it is measured against the floor only.
+EMBED_URL = f"/embed/{LOCALE}/procedures/{SLUG}?partner=demo"
 DROPPED_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"}
 # Candidates compared by --sweep to choose RECOMMENDED (two cores here).
 SWEEP = [
@@ -102,13 +105,15 @@ def median_result(results: list[LoadResult]) -> LoadResult:
     return ordered[len(ordered) // 2]
 
 
-def measure(servers: dict[str, Server], cases: list[tuple[str, str, dict]], duration: float, rounds: int,
+def measure(servers: dict[str, Server], cases: list[tuple], duration: float, rounds: int,
             connections: int) -> dict[tuple[str, str], dict]:
     """wrk every (case, server) pair, interleaved, ``rounds`` times; the median run of each."""
     runs: dict[tuple[str, str], list[LoadResult]] = {}
     for round_number in range(rounds):
-        for case, url, headers_by_server in cases:
+        for case, url, headers_by_server, *only in cases:
             for name, server in servers.items():
+                if only and name not in only[0]:
+                    continue
                 headers = headers_by_server.get(name, {})
                 result = run_wrk(server.port, url, duration, connections=connections, headers=headers,
                                  server_pids=server.worker_pids())
@@ -132,7 +137,7 @@ def start_servers(workdir: Path, settings: ServerSettings, with_nginx: bool = Tr
     try:
         servers["contentapi"] = start_gunicorn("contentapi:create_app()", settings, env=env,
                                                log=workdir / "contentapi.log")
-        etags = record_floor(servers["contentapi"], export_dir, workdir / "floor", CASES)
+        etags = record_floor(servers["contentapi"], export_dir, workdir / "floor", {**CASES, "embed": EMBED_URL})
         servers["floor"] = start_gunicorn("benchmarks.floor:create_app()", settings,
                                           env={FLOOR_ENVIRONMENT: str(workdir / "floor")}, name="floor",
                                           log=workdir / "floor.log")
@@ -167,6 +172,7 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
                     "floor": {"If-None-Match": etags[json_url]},
                     "nginx": {"If-None-Match": nginx_etags[json_url]},
                 }),
+                ("embed", EMBED_URL, {}, ("contentapi", "floor")),
             ]
             figures = measure(servers, cases, duration, rounds, connections)
         finally:
@@ -175,15 +181,17 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
 
     rows, ratios = [], {}
     for case, *_ in cases:
-        app, floor, nginx = (figures[(case, name)] for name in ("contentapi", "floor", "nginx"))
+        app, floor = figures[(case, "contentapi")], figures[(case, "floor")]
+        nginx = figures.get((case, "nginx"))
         ratio_floor = app["rps"] / floor["rps"] if floor["rps"] else 0.0
-        ratio_nginx = app["rps"] / nginx["rps"] if nginx["rps"] else 0.0
-        ratios[case] = {"of_floor": round(ratio_floor, 3), "of_nginx": round(ratio_nginx, 3)}
+        ratio_nginx = app["rps"] / nginx["rps"] if nginx and nginx["rps"] else None
+        ratios[case] = {"of_floor": round(ratio_floor, 3),
+                        "of_nginx": round(ratio_nginx, 3) if ratio_nginx is not None else None}
         cpu_ratio = floor["cpu_us_median"] / app["cpu_us_median"] if app["cpu_us_median"] else 0.0
         ratios[case]["cpu_of_floor"] = round(cpu_ratio, 3)
         rows.append([case, app["rps"], app["p50_ms"], app["p99_ms"], app["cpu_us_median"], floor["rps"],
-                     floor["p50_ms"], floor["p99_ms"], floor["cpu_us_median"], nginx["rps"], f"{ratio_floor:.2f}",
-                     f"{cpu_ratio:.2f}", f"{ratio_nginx:.3f}"])
+                     floor["p50_ms"], floor["p99_ms"], floor["cpu_us_median"], nginx["rps"] if nginx else "",
+                     f"{ratio_floor:.2f}", f"{cpu_ratio:.2f}", f"{ratio_nginx:.3f}" if ratio_nginx is not None else ""])
     # The 304 also against the floor sending the whole 200 (a revalidation must cost no more).
     ratios["304"]["of_floor_200"] = round(figures[("304", "contentapi")]["rps"] / figures[("json", "floor")]["rps"], 3)
     targets = {
