@@ -117,7 +117,7 @@ def median_run(runs: list[dict]) -> dict:
     return chosen
 
 
-def run(quick: bool = False, repeat: int = 1, settings: ServerSettings = RECOMMENDED) -> dict:
+def run(quick: bool = False, repeat: int = 3, settings: ServerSettings = RECOMMENDED) -> dict:
     """Benchmark 4; prints the table and writes results/audit.json."""
     configurations = [("axe only, --workers 1", 1, True), ("axe only, --workers 2", 2, True),
                       ("all checks, --workers 1", 1, False), ("all checks, --workers 2", 2, False)]

@@ -38,12 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run (default 5)")
     scale = sub.add_parser("scale", help="2: 1, 100 and 1000 procedures: start-up, memory, requests per second")
     scale.add_argument("--sizes", type=parse_sizes, default=(1, 100, 1000), help="corpus sizes (default 1,100,1000)")
-    scale.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
-    scale.add_argument("--rounds", type=int, default=5, help="interleaved rounds, median reported (default 5)")
+    scale.add_argument("--duration", type=float, default=8.0, help="seconds per wrk run (default 8)")
+    scale.add_argument("--rounds", type=int, default=7, help="interleaved rounds, median reported (default 7)")
     publish = sub.add_parser("publish", help="3: a catalog published every second under wrk load")
     publish.add_argument("--duration", type=float, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
-    audit.add_argument("--repeat", type=int, default=1, help="runs of each configuration, median reported")
+    audit.add_argument("--repeat", type=int, default=3, help="runs of each configuration, median reported (default 3)")
     everything = sub.add_parser("all", help="sweep, api, scale, publish and audit, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
@@ -66,8 +66,8 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         from benchmarks import scale
 
         return scale.run(sizes=(1, 100) if quick else getattr(args, "sizes", (1, 100, 1000)),
-                         duration=2.0 if quick else getattr(args, "duration", 10.0),
-                         rounds=1 if quick else getattr(args, "rounds", 5))
+                         duration=2.0 if quick else getattr(args, "duration", 8.0),
+                         rounds=1 if quick else getattr(args, "rounds", 7))
     if name == "publish":
         from benchmarks import publish
 
@@ -75,7 +75,7 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
     if name == "audit":
         from benchmarks import audit
 
-        return audit.run(quick=quick, repeat=getattr(args, "repeat", 1))
+        return audit.run(quick=quick, repeat=1 if quick else getattr(args, "repeat", 3))
     raise BenchmarkError(f"unknown benchmark {name!r}")
 
 

@@ -131,7 +131,7 @@ def paired_ratios(loads: list, base_loads: list) -> tuple[float, float | None]:
             round(statistics.median(cpu), 3) if cpu else None)
 
 
-def run(sizes: tuple[int, ...] = SIZES, duration: float = 10.0, rounds: int = 5, connections: int = 8,
+def run(sizes: tuple[int, ...] = SIZES, duration: float = 8.0, rounds: int = 7, connections: int = 8,
         settings: ServerSettings = RECOMMENDED) -> dict:
     """Benchmark 2; prints the table and writes results/scale.json."""
     say(f"scale: sizes {', '.join(map(str, sizes))}; gunicorn {settings.label()}; {rounds} rounds of {duration:g} s")
