@@ -132,10 +132,10 @@ class Browser:
         Locally the body is defined once per document as ``window[name]`` through DevTools, and
         each later call sends only the argument: about 2 ms instead of the 6 ms of a WebDriver
         script call that sends and compiles the whole body (the focus check makes two calls per
-        Tab stop). Elsewhere, a WebDriver script call in the top document.
+        Tab stop). Elsewhere, a WebDriver script call in the current frame, which callers keep at
+        the top document.
         """
         if not self.cdp:
-            self.driver.switch_to.default_content()
             return self.driver.execute_script(body, argument)
         global_name = json.dumps(name)
         call = f"(typeof window[{global_name}] === 'function' ? window[{global_name}]({json.dumps(argument)}) : {json.dumps(MISSING)})"

@@ -2,7 +2,8 @@
    Sent with execute_script as `arguments[0]` = {op: ..., ...}; keeps its state on
    window.__contentapiAudit between calls on one document (locally the whole script is also kept
    as window.__contentapiAuditCall, so later calls send only their argument: audits/browser.py).
-   Only CSSOM writes (element.style), so a page's Content-Security-Policy without 'unsafe-inline' does not get in the way. */
+   Only CSSOM writes (element.style), so a page's Content-Security-Policy without 'unsafe-inline'
+   does not get in the way. */
 var request = arguments[0];
 var audit = window.__contentapiAudit;
 if (!audit) {

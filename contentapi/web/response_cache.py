@@ -23,6 +23,8 @@ import threading
 import time
 from email.utils import formatdate
 
+from flask import request
+
 ENVIRON_FLAG = "contentapi.response_cache"
 # Endpoints whose responses depend only on the request, the catalogs in service and the settings
 # read at start-up (the partner registry among them): the content, what partners embed on every
@@ -160,7 +162,6 @@ class ResponseCache:
 
 def init_app(app) -> None:
     """Put the cache in front of the app; HTTP_RESPONSE_CACHE_SIZE entries per worker (0 turns it off)."""
-    from flask import request
 
     def state():
         return app.extensions["contentapi"].state()
