@@ -36,41 +36,46 @@ return Array.prototype.slice.call(document.querySelectorAll('iframe, frame'));
 # The mark tells our preloaded axe from one the page may bring itself.
 PRELOAD_SUFFIX = "\n;if (typeof axe !== 'undefined') { axe.__contentapiAudit = true; }"
 
-RUN_SCRIPT = """
-var done = arguments[arguments.length - 1];
-var context = arguments[0] ? JSON.parse(arguments[0]) : document;
-var options = JSON.parse(arguments[1]);
-var direct = arguments[2];
-var entry = performance.getEntriesByType('navigation')[0];
-var landed = {url: document.URL, status: entry && entry.responseStatus ? entry.responseStatus : 0};
-if (direct) {
-  // One round trip for the usual page: axe preloaded here and no frames to inject into.
-  if (landed.url.indexOf('chrome-error:') === 0 || landed.status >= 400) { done({landed: landed, skipped: true}); return; }
-  if (typeof axe === 'undefined' || !axe.run || !axe.__contentapiAudit || document.querySelector('iframe, frame')) {
-    done({landed: landed, inject: true}); return;
+# Resolves to the trimmed results: the audit needs these fields, and the whole axe result of a long
+# page (every passing node) is large to send.
+RUN_FUNCTION = """function (contextJson, optionsJson, direct) {
+  var context = contextJson ? JSON.parse(contextJson) : document;
+  var options = JSON.parse(optionsJson);
+  var entry = performance.getEntriesByType('navigation')[0];
+  var landed = {url: document.URL, status: entry && entry.responseStatus ? entry.responseStatus : 0};
+  if (direct) {
+    // One round trip for the usual page: axe preloaded here and no frames to inject into.
+    if (landed.url.indexOf('chrome-error:') === 0 || landed.status >= 400) { return Promise.resolve({landed: landed, skipped: true}); }
+    if (typeof axe === 'undefined' || !axe.run || !axe.__contentapiAudit || document.querySelector('iframe, frame')) {
+      return Promise.resolve({landed: landed, inject: true});
+    }
+    axe.configure({allowedOrigins: ['<unsafe_all_origins>']});
   }
-  axe.configure({allowedOrigins: ['<unsafe_all_origins>']});
-}
-function nodes(list) {
-  return list.map(function (node) {
-    return {target: node.target, html: node.html, impact: node.impact, summary: node.failureSummary || '',
-            messages: [].concat(node.any, node.all, node.none).map(function (check) { return check.message; })};
-  });
-}
-function rules(list) {
-  return list.map(function (rule) {
-    return {id: rule.id, impact: rule.impact, tags: rule.tags, help: rule.help, description: rule.description,
-            helpUrl: rule.helpUrl, nodes: nodes(rule.nodes)};
-  });
-}
-axe.run(context, options).then(function (results) {
-  done({landed: landed, version: results.testEngine.version, violations: rules(results.violations),
-        incomplete: rules(results.incomplete), passes: results.passes.length,
-        inapplicable: results.inapplicable.length,
-        passedRules: results.passes.map(function (rule) { return rule.id; }),
-        inapplicableRules: results.inapplicable.map(function (rule) { return rule.id; })});
-}, function (error) { done({error: String(error && error.message || error)}); });
-"""
+  function nodes(list) {
+    return list.map(function (node) {
+      return {target: node.target, html: node.html, impact: node.impact, summary: node.failureSummary || '',
+              messages: [].concat(node.any, node.all, node.none).map(function (check) { return check.message; })};
+    });
+  }
+  function rules(list) {
+    return list.map(function (rule) {
+      return {id: rule.id, impact: rule.impact, tags: rule.tags, help: rule.help, description: rule.description,
+              helpUrl: rule.helpUrl, nodes: nodes(rule.nodes)};
+    });
+  }
+  return axe.run(context, options).then(function (results) {
+    return {landed: landed, version: results.testEngine.version, violations: rules(results.violations),
+            incomplete: rules(results.incomplete), passes: results.passes.length,
+            inapplicable: results.inapplicable.length,
+            passedRules: results.passes.map(function (rule) { return rule.id; }),
+            inapplicableRules: results.inapplicable.map(function (rule) { return rule.id; })};
+  }, function (error) { return {error: String(error && error.message || error)}; });
+}"""
+
+# The same through WebDriver's asynchronous script command (remote endpoints).
+RUN_SCRIPT = ("var done = arguments[arguments.length - 1];\n"
+              "(" + RUN_FUNCTION + ")(arguments[0], arguments[1], arguments[2]).then(done);")
+
 
 _SC_TAG = re.compile(r"^wcag(\d)(\d)(\d+)$")
 
@@ -102,6 +107,7 @@ def preload(browser, source: str) -> bool:
     """
     if not browser.cdp:
         return False
+    # On chromedriver's DevTools session, which lives as long as the browser.
     browser.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source + PRELOAD_SUFFIX})
     return True
 
@@ -146,9 +152,14 @@ def run(browser, options: dict, context: dict | None, direct: bool = False) -> d
     ``{"landed", "inject": True}`` when frames (or a missing axe) need ``inject`` first, or
     ``{"landed", "skipped": True}`` for an error page.
     """
-    browser.driver.switch_to.default_content()
     context_json = json.dumps(context) if context else ""
-    results = browser.driver.execute_async_script(RUN_SCRIPT, context_json, json.dumps(options), direct)
+    if browser.cdp:
+        # The top document through DevTools, whichever frame WebDriver is in.
+        arguments = ", ".join(json.dumps(value) for value in (context_json, json.dumps(options), direct))
+        results = browser.evaluate(f"({RUN_FUNCTION})({arguments})", await_promise=True)
+    else:
+        browser.driver.switch_to.default_content()
+        results = browser.driver.execute_async_script(RUN_SCRIPT, context_json, json.dumps(options), direct)
     if not isinstance(results, dict):
         raise RuntimeError("axe returned nothing")
     if "error" in results:

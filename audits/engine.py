@@ -19,6 +19,7 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 from audits import axe
 from audits.browser import Browser, BrowserError, BrowserFactory
 from audits.checks import checks_script, page_checks
+from audits.devtools import NotAPage
 from audits.discovery import Page
 from audits.focus import check_focus
 from audits.model import (
@@ -190,9 +191,11 @@ class Auditor:
         result = PageResult(url=page.url, path=page.path, kind=page.kind, expected_lang=page.expected_lang)
         started = time.perf_counter()
         try:
-            browser.driver.get(page.url)
+            browser.navigate(page.url)
         except TimeoutException:
             raise PageTimeout(f"the page did not finish loading within {options.timeout:g} s") from None
+        except NotAPage as error:
+            return error_result(page, str(error))
         navigated = time.perf_counter()
         result.timings["navigation"] = navigated - started
         checks = [name for name in ALL_CHECKS if name in options.checks]

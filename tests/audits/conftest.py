@@ -29,7 +29,8 @@ def pixel_png() -> bytes:
 
 
 class FixtureSite:
-    """Serves tests/audits/pages on 127.0.0.1 and a free port; /hang never finishes its response."""
+    """Serves tests/audits/pages on 127.0.0.1 and a free port; /hang never finishes its response,
+    /download is an attachment and /no-content a 204."""
 
     def __init__(self):
         self.other: FixtureSite | None = None
@@ -57,6 +58,14 @@ class FixtureSite:
                     return
                 if path == "/pixel.png":
                     return self.reply(200, "image/png", site.png)
+                if path == "/download":
+                    self.send_response(200)
+                    self.send_header("Content-Disposition", "attachment; filename=leaflet.bin")
+                    return self.reply(200, "application/octet-stream", b"not a page", started=True)
+                if path == "/no-content":
+                    self.send_response(204)
+                    self.end_headers()
+                    return
                 file = (PAGES_DIR / path.lstrip("/")).resolve()
                 if path.endswith(".html") and file.is_file() and file.is_relative_to(PAGES_DIR):
                     text = file.read_text(encoding="utf-8")
@@ -67,9 +76,10 @@ class FixtureSite:
                     return self.reply(200, "text/html; charset=utf-8", text.encode("utf-8"))
                 return self.reply(404, "text/plain", b"not found")
 
-            def reply(self, status, content_type, body):
-                """Send a whole response."""
-                self.send_response(status)
+            def reply(self, status, content_type, body, started=False):
+                """Send a whole response (its status line already sent when ``started``)."""
+                if not started:
+                    self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
