@@ -42,7 +42,8 @@ RUN_FUNCTION = """function (contextJson, optionsJson, direct) {
   var context = contextJson ? JSON.parse(contextJson) : document;
   var options = JSON.parse(optionsJson);
   var entry = performance.getEntriesByType('navigation')[0];
-  var landed = {url: document.URL, status: entry && entry.responseStatus ? entry.responseStatus : 0};
+  var landed = {url: document.URL, status: entry && entry.responseStatus ? entry.responseStatus : 0,
+                lang: document.documentElement.getAttribute('lang'), title: document.title};
   if (direct) {
     // One round trip for the usual page: axe preloaded here and no frames to inject into.
     if (landed.url.indexOf('chrome-error:') === 0 || landed.status >= 400) { return Promise.resolve({landed: landed, skipped: true}); }
@@ -146,7 +147,7 @@ def inject(browser, source: str) -> int:
 
 def run(browser, options: dict, context: dict | None, direct: bool = False) -> dict:
     """Run axe from the top document; the trimmed results (violations, incomplete, counts, version) and
-    ``landed`` (the document's address and HTTP status).
+    ``landed`` (the document's address, HTTP status, declared language and title).
 
     ``direct`` tries it in one round trip where axe was preloaded: the answer is then
     ``{"landed", "inject": True}`` when frames (or a missing axe) need ``inject`` first, or

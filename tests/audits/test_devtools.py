@@ -16,6 +16,7 @@ from audits.devtools import NotAPage
 from audits.discovery import Page
 from audits.engine import Auditor
 from audits.model import ERROR
+from audits.options import AuditOptions
 from tests.audits.conftest import PAGES_DIR
 
 pytestmark = [pytest.mark.browser]
@@ -129,3 +130,22 @@ def test_the_audit_finds_the_same_through_chromedriver_alone(fixture_site, fixtu
     direct, webdriver_only = findings(True), findings(False)
     assert direct == webdriver_only
     assert all(direct)  # every page has findings, so the comparison says something
+
+
+def test_axe_only_runs_report_the_declared_language_and_title_as_full_runs_do(fixture_site):
+    """Without our checks, axe's answer supplies the language and title (no extra call per page)."""
+    names = ["clean.html", "arabic-no-dir.html", "fallback-without-lang.html"]
+    pages = [Page(fixture_site.page(name)) for name in names]
+
+    def facts(checks: tuple[str, ...]) -> list[tuple]:
+        options = AuditOptions(timeout=4.0, workers=1, checks=checks)
+        auditor = Auditor(options)
+        try:
+            return [(page.declared_lang, page.title) for page in audit_pages(pages, options, auditor=auditor).pages]
+        finally:
+            auditor.close()
+
+    axe_only = facts(("axe",))
+    assert axe_only == facts(("title", "lang"))
+    assert [title for _, title in axe_only] == [fixture_title(name) for name in names]
+    assert len({lang for lang, _ in axe_only}) > 1  # the pages declare different languages
