@@ -38,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run (default 5)")
     scale = sub.add_parser("scale", help="2: 1, 100 and 1000 procedures: start-up, memory, requests per second")
     scale.add_argument("--sizes", type=parse_sizes, default=(1, 100, 1000), help="corpus sizes (default 1,100,1000)")
-    scale.add_argument("--duration", type=float, default=8.0, help="seconds per wrk run (default 8)")
-    scale.add_argument("--rounds", type=int, default=7, help="interleaved rounds, median reported (default 7)")
+    scale.add_argument("--duration", type=float, default=2.0, help="seconds per wrk run (default 2)")
+    scale.add_argument("--rounds", type=int, default=24,
+                       help="interleaved rounds, order reversed every other round; median reported (default 24)")
     publish = sub.add_parser("publish", help="3: a catalog published every second under wrk load")
     publish.add_argument("--duration", type=float, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
@@ -66,8 +67,8 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         from benchmarks import scale
 
         return scale.run(sizes=(1, 100) if quick else getattr(args, "sizes", (1, 100, 1000)),
-                         duration=2.0 if quick else getattr(args, "duration", 8.0),
-                         rounds=1 if quick else getattr(args, "rounds", 7))
+                         duration=2.0 if quick else getattr(args, "duration", 2.0),
+                         rounds=2 if quick else getattr(args, "rounds", 24))
     if name == "publish":
         from benchmarks import publish
 

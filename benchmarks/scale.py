@@ -123,15 +123,40 @@ def start_warm(env: dict, settings: ServerSettings, urls: list[str], workdir: Pa
     return server, reports
 
 
-def paired_ratios(loads: list, base_loads: list) -> tuple[float, float | None]:
-    """Median over rounds of (req/s, CPU per request) relative to the same round's base run."""
+def paired_ratios(loads: list, base_loads: list) -> dict:
+    """Each round's (req/s, CPU per request) relative to the same round's base run: the median over
+    rounds, and the middle half of the rounds (first and third quartiles) to show how steady it is."""
     rps = [load.rps / base.rps for load, base in zip(loads, base_loads) if base.rps]
     cpu = [load.cpu_us / base.cpu_us for load, base in zip(loads, base_loads) if load.cpu_us and base.cpu_us]
-    return (round(statistics.median(rps), 3) if rps else 0.0,
-            round(statistics.median(cpu), 3) if cpu else None)
+
+    def summary(ratios: list[float]) -> tuple[float | None, list[float] | None]:
+        """Median and quartiles, rounded (None when there is nothing to summarise)."""
+        if not ratios:
+            return None, None
+        quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+        return round(statistics.median(ratios), 3), [round(quartiles[0], 3), round(quartiles[2], 3)]
+
+    rps_median, rps_quartiles = summary(rps)
+    cpu_median, cpu_quartiles = summary(cpu)
+    return {"rps": rps_median or 0.0, "rps_quartiles": rps_quartiles, "cpu": cpu_median, "cpu_quartiles": cpu_quartiles}
 
 
-def run(sizes: tuple[int, ...] = SIZES, duration: float = 8.0, rounds: int = 7, connections: int = 8,
+def ratio_cell(median: float | None, quartiles: list[float] | None) -> str:
+    """A ratio for the table: its median and, when there were several rounds, the middle half."""
+    if median is None:
+        return ""
+    if not quartiles or quartiles[0] == quartiles[1]:
+        return f"{median:.2f}"
+    return f"{median:.2f} ({quartiles[0]:.2f}-{quartiles[1]:.2f})"
+
+
+def round_order(sizes: tuple[int, ...], round_number: int) -> tuple[int, ...]:
+    """The sizes in the order one round runs them: reversed every other round, so that running
+    first or last in a round (after another server's load) favours no size."""
+    return sizes if round_number % 2 == 0 else tuple(reversed(sizes))
+
+
+def run(sizes: tuple[int, ...] = SIZES, duration: float = 2.0, rounds: int = 24, connections: int = 8,
         settings: ServerSettings = RECOMMENDED) -> dict:
     """Benchmark 2; prints the table and writes results/scale.json."""
     say(f"scale: sizes {', '.join(map(str, sizes))}; gunicorn {settings.label()}; {rounds} rounds of {duration:g} s")
@@ -160,7 +185,7 @@ def run(sizes: tuple[int, ...] = SIZES, duration: float = 8.0, rounds: int = 7, 
                 say(f"scale: {size}: warmed in {result['warm_s']} s; memory {result['memory_warm_kib']}")
             runs: dict[int, list] = {size: [] for size in sizes}
             for round_number in range(rounds):
-                for size in sizes:
+                for size in round_order(sizes, round_number):
                     load = run_wrk(servers[size].port, "/", duration, connections=connections,
                                    script=random_script(page_urls(size)), server_pids=servers[size].worker_pids())
                     runs[size].append(load)
@@ -185,12 +210,15 @@ def run(sizes: tuple[int, ...] = SIZES, duration: float = 8.0, rounds: int = 7, 
         rss = max(m.get("rss", 0) for m in result["memory_after_load_kib"] + result["memory_warm_kib"]) / 1024
         pss = max(m.get("pss", 0) for m in result["memory_after_load_kib"] + result["memory_warm_kib"]) / 1024
         result["max_rss_mib"], result["max_pss_mib"] = round(rss, 1), round(pss, 1)
-        relative, cpu_relative = paired_ratios(runs[size], runs[smallest])
-        result["rps_vs_smallest"], result["cpu_vs_smallest"] = relative, cpu_relative
+        ratios = paired_ratios(runs[size], runs[smallest])
+        result["rps_vs_smallest"], result["cpu_vs_smallest"] = ratios["rps"], ratios["cpu"]
+        result["rps_vs_smallest_quartiles"], result["cpu_vs_smallest_quartiles"] = (ratios["rps_quartiles"],
+                                                                                     ratios["cpu_quartiles"])
         cpu = result["load"]["cpu_us_median"]
         rows.append([size, result["urls"], result["startup_s"], f"{max(result['warm_s']):.1f}", f"{rss:.0f}",
                      f"{pss:.0f}", result["load"]["rps"], result["load"]["p50_ms"], result["load"]["p99_ms"],
-                     cpu, f"{relative:.2f}", f"{cpu_relative or 0:.2f}"])
+                     cpu, ratio_cell(ratios["rps"], ratios["rps_quartiles"]),
+                     ratio_cell(ratios["cpu"], ratios["cpu_quartiles"])])
     top = results[largest]
     targets = {
         f"req/s at {largest} within 10% of {smallest}": top["rps_vs_smallest"] >= 0.9,
@@ -201,7 +229,8 @@ def run(sizes: tuple[int, ...] = SIZES, duration: float = 8.0, rounds: int = 7, 
     text = table(["procedures", "pages (x7 locales x2)", "start-up s", "warm-up s", "RSS MiB/worker",
                   "PSS MiB/worker", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "req/s vs 1", "CPU vs 1"], rows)
     print(f"\n### Scale: gunicorn {settings.label()}, wrk -t1 -c{connections} -d{duration:g}s over random pages, "
-          f"median of {rounds} rounds (ratios: median of each round's ratio)\n")
+          f"median of {rounds} rounds (ratios: median of each round's ratio, middle half of the rounds in "
+          f"parentheses)\n")
     print(text)
     print("\ntargets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets.items()))
     path = write_result("scale", {"settings": settings.label(), "duration_s": duration, "rounds": rounds,

@@ -58,4 +58,19 @@ def test_scale_ratios_are_paired_by_round_so_one_disturbed_round_does_not_move_t
 
     base = [load(7000, 200), load(3000, 400), load(7200, 210)]  # round 2 met outside load
     large = [load(6650, 210), load(2850, 420), load(6840, 220.5)]
-    assert paired_ratios(large, base) == (0.95, 1.05)
+    ratios = paired_ratios(large, base)
+    assert (ratios["rps"], ratios["cpu"]) == (0.95, 1.05)
+    assert ratios["rps_quartiles"] == [0.95, 0.95] and ratios["cpu_quartiles"] == [1.05, 1.05]
+    # Unpaired medians would say 6650 / 7000 = 0.95 here too, but only because round 2 is the same
+    # for both; a disturbed round on one side only moves one ratio, and the median not at all.
+    spread = paired_ratios(large + [load(7000, 200)], base + [load(3500, 400)])
+    assert spread["rps"] == 0.95 and spread["rps_quartiles"][1] > 1.0
+
+
+def test_scale_rounds_alternate_their_order():
+    """No size always runs first (or last, right after another server's load)."""
+    from benchmarks.scale import round_order
+
+    orders = [round_order((1, 100, 1000), number) for number in range(4)]
+    assert orders == [(1, 100, 1000), (1000, 100, 1), (1, 100, 1000), (1000, 100, 1)]
+    assert {order[0] for order in orders} == {1, 1000}
