@@ -23,7 +23,7 @@ from selenium.common.exceptions import JavascriptException, TimeoutException, We
 
 
 class NotAPage(Exception):
-    """The address did not give a document to audit (a download)."""
+    """The address gave no document to audit (a download, a 204, an aborted load)."""
 
 
 def evaluation(expression: str, await_promise: bool = False) -> dict:
@@ -102,7 +102,7 @@ class DevToolsPage:
                         self.call("Runtime.evaluate", {"expression": "0"}, timeout=max(1.0, deadline - time.monotonic()))
                         raise NotAPage(f"the address gave no page to audit ({result['errorText']})")
                     return  # same-document navigation: nothing new to load
-                self.stopped.clear()  # only stops after the answer tell about this navigation
+                self.stopped.clear()  # only stops reported after the answer concern this navigation
             if result is None:
                 continue
             if result["loaderId"] in self.loaded:
@@ -111,13 +111,6 @@ class DevToolsPage:
                 # Failed loads that show an error page commit it and fire its load event first;
                 # one that stops loading without that committed nothing.
                 raise NotAPage(f"the address gave no page to audit ({result['errorText']})")
-
-    def evaluate(self, expression: str, timeout: float, await_promise: bool = False):
-        """Evaluate ``expression`` in the top document (awaiting it when it is a promise); its JSON value.
-
-        A script error raises JavascriptException, as WebDriver's script commands do.
-        """
-        return evaluation_value(self.call("Runtime.evaluate", evaluation(expression, await_promise), timeout=timeout))
 
     def close(self) -> None:
         """Drop the connection (the browser itself stays)."""
