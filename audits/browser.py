@@ -65,6 +65,16 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def process_start(pid: int) -> int:
+    """When a running process started (clock ticks since boot); -1 when it is gone, a zombie, or
+    there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return -1 if fields[0] == "Z" else int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def kill_tree(pid: int) -> None:
     """SIGKILL a process and everything it started."""
     for victim in [*descendants(pid), pid]:
@@ -123,6 +133,10 @@ class Browser:
         driver.set_script_timeout(timeout)
         self.chrome_width = 0
         self.axe_preloaded = False
+        # (pid, start time) of the processes chromedriver started for this browser, for kill().
+        self.browser_processes: list[tuple[int, int]] = []
+        if service is not None and service.process is not None:
+            self.browser_processes = [(pid, process_start(pid)) for pid in descendants(service.process.pid)]
 
     def execute(self, script: str, *arguments):
         """Run a script in the current frame and return its value."""
@@ -205,14 +219,22 @@ class Browser:
             image = image.crop((int(left), int(top), int(left + width), int(top + height)))
         return image
 
+    def driver_alive(self) -> bool:
+        """Whether the local chromedriver is still running (a remote endpoint is assumed to be)."""
+        return self.service is None or self.service.process is None or self.service.process.poll() is None
+
     def kill(self) -> None:
         """End the browser now, even when it hangs (the blocked command then fails): chromedriver and
-        every process it started, so no Chromium is left behind."""
+        every process it started, so no Chromium is left behind, also when chromedriver died first
+        (its Chromium then no longer descends from it)."""
         if self.service is not None and self.service.process is not None:
             kill_tree(self.service.process.pid)
+        for pid, started in self.browser_processes:
+            if process_start(pid) == started:  # the same process, not a later one given its number
+                kill_tree(pid)
 
     def quit(self) -> None:
-        """End the session politely, then make sure the driver process is gone."""
+        """End the session politely, then make sure chromedriver and its Chromium are gone."""
         finished = threading.Event()
 
         def polite():
@@ -223,10 +245,11 @@ class Browser:
                 pass
             finished.set()
 
+        orphaned = not self.driver_alive()  # chromedriver died first: nobody would end its Chromium
         if self.devtools is not None:
             self.devtools.close()
         threading.Thread(target=polite, daemon=True).start()
-        if not finished.wait(10):
+        if not finished.wait(10) or orphaned:
             self.kill()
 
 

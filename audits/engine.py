@@ -167,7 +167,13 @@ class Auditor:
         watchdog.start()
         healthy = True
         try:
-            return self.audit_page(browser, page)
+            result = self.audit_page(browser, page)
+            if not browser.driver_alive():
+                # Pages load over our own DevTools connection, so a dead chromedriver can go unnoticed
+                # for a page; the session is lost all the same, and the page that saw it is not trusted.
+                healthy = False
+                return error_result(page, "the browser stopped answering on this page and was replaced: chromedriver exited")
+            return result
         except PageTimeout as error:
             healthy = False
             return error_result(page, str(error))

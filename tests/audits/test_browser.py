@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 from selenium.common.exceptions import JavascriptException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from audits.browser import BrowserFactory
+from audits.browser import BrowserFactory, process_start
 from audits.checks import call
 
 pytestmark = [pytest.mark.browser]
@@ -59,3 +63,19 @@ def test_a_script_error_in_the_page_is_a_javascript_error(local_browser, fixture
     with pytest.raises(JavascriptException, match="no such thing"):
         local_browser.run_in_top("__contentapiTestBroken", "throw new Error('no such thing');", None)
     assert local_browser.run_in_top("__contentapiTestEcho", "return arguments[0];", {"a": [1, "é"]}) == {"a": [1, "é"]}
+
+
+def test_quit_leaves_no_chromium_behind_even_when_chromedriver_died_first():
+    """Chromium outlives a killed chromedriver (it is no longer its descendant); quit still ends it."""
+    browser = BrowserFactory(None, None, 10.0, (1280, 900)).start()
+    processes = list(browser.browser_processes)
+    assert processes and all(started > 0 for _, started in processes)
+    os.kill(browser.service.process.pid, signal.SIGKILL)
+    browser.service.process.wait(10)
+    assert not browser.driver_alive()
+    assert any(process_start(pid) == started for pid, started in processes)  # orphaned, still running
+    browser.quit()
+    deadline = time.monotonic() + 10
+    while any(process_start(pid) == started for pid, started in processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(process_start(pid) == started for pid, started in processes)
