@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 import threading
 from pathlib import Path
 
@@ -43,6 +44,9 @@ CHROMIUM_FLAGS = (
     "--js-flags=--max-opt=1",
 )
 
+# How chromedriver names the throwaway profile folder it makes for each session (in the temporary folder).
+CHROMEDRIVER_PROFILE_PREFIX = "org.chromium.Chromium.scoped_dir."
+
 # Tab as DevTools input events (what chromedriver itself sends for a key press, without its overhead).
 TAB_KEY = {"key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9, "nativeVirtualKeyCode": 9}
 MISSING = "__contentapi_missing__"
@@ -73,6 +77,22 @@ def process_start(pid: int) -> int:
         return -1 if fields[0] == "Z" else int(fields[19])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def temporary_profile(pids: list[int]) -> Path | None:
+    """The throwaway profile folder chromedriver made for the Chromium among ``pids`` (None when
+    there is none to be seen, or the profile is not one of chromedriver's temporary folders)."""
+    for pid in pids:
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        for argument in arguments:
+            if argument.startswith("--user-data-dir="):
+                folder = Path(argument.split("=", 1)[1])
+                if folder.name.startswith(CHROMEDRIVER_PROFILE_PREFIX) and folder.parent == Path(tempfile.gettempdir()):
+                    return folder
+    return None
 
 
 def kill_tree(pid: int) -> None:
@@ -133,10 +153,13 @@ class Browser:
         driver.set_script_timeout(timeout)
         self.chrome_width = 0
         self.axe_preloaded = False
-        # (pid, start time) of the processes chromedriver started for this browser, for kill().
+        # (pid, start time) of the processes chromedriver started for this browser, and the profile
+        # folder it made for it, for kill().
         self.browser_processes: list[tuple[int, int]] = []
+        self.profile_dir: Path | None = None
         if service is not None and service.process is not None:
             self.browser_processes = [(pid, process_start(pid)) for pid in descendants(service.process.pid)]
+            self.profile_dir = temporary_profile([pid for pid, _ in self.browser_processes])
 
     def execute(self, script: str, *arguments):
         """Run a script in the current frame and return its value."""
@@ -232,6 +255,9 @@ class Browser:
         for pid, started in self.browser_processes:
             if process_start(pid) == started:  # the same process, not a later one given its number
                 kill_tree(pid)
+        if self.profile_dir is not None:
+            # chromedriver deletes it on a polite quit only; killed, it would stay in the temp folder.
+            shutil.rmtree(self.profile_dir, ignore_errors=True)
 
     def quit(self) -> None:
         """End the session politely, then make sure chromedriver and its Chromium are gone."""
@@ -251,6 +277,9 @@ class Browser:
         threading.Thread(target=polite, daemon=True).start()
         if not finished.wait(10) or orphaned:
             self.kill()
+        elif self.profile_dir is not None:
+            # Gone after a normal quit; chromedriver leaves it when its browser had died first.
+            shutil.rmtree(self.profile_dir, ignore_errors=True)
 
 
 def attach_devtools(driver) -> DevToolsPage | None:

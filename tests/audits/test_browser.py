@@ -70,6 +70,7 @@ def test_quit_leaves_no_chromium_behind_even_when_chromedriver_died_first():
     browser = BrowserFactory(None, None, 10.0, (1280, 900)).start()
     processes = list(browser.browser_processes)
     assert processes and all(started > 0 for _, started in processes)
+    assert browser.profile_dir is not None and browser.profile_dir.is_dir()
     os.kill(browser.service.process.pid, signal.SIGKILL)
     browser.service.process.wait(10)
     assert not browser.driver_alive()
@@ -79,3 +80,12 @@ def test_quit_leaves_no_chromium_behind_even_when_chromedriver_died_first():
     while any(process_start(pid) == started for pid, started in processes) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(process_start(pid) == started for pid, started in processes)
+    assert not browser.profile_dir.exists()  # chromedriver is not there to delete it
+
+
+def test_a_killed_browser_leaves_no_profile_folder_behind():
+    browser = BrowserFactory(None, None, 10.0, (1280, 900)).start()
+    assert browser.profile_dir is not None and browser.profile_dir.is_dir()
+    browser.kill()
+    assert not browser.profile_dir.exists()
+    browser.quit()  # after a kill: returns without hanging or raising
