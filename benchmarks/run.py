@@ -8,6 +8,7 @@ end (also on Ctrl-C). ``--quick`` makes every run short, for trying the benchmar
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -25,6 +26,28 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def positive_int(text: str) -> int:
+    """A count of at least 1 (rounds, repeats)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """A duration above zero seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
@@ -32,19 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="short runs (figures are rough)")
     sub = parser.add_subparsers(dest="command", required=True)
     api = sub.add_parser("api", help="1: the API vs bare Flask (floor) vs nginx (limit)")
-    api.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run (default 10)")
-    api.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median reported (default 3)")
+    api.add_argument("--duration", type=positive_seconds, default=10.0, help="seconds per wrk run (default 10)")
+    api.add_argument("--rounds", type=positive_int, default=3, help="interleaved rounds, median reported (default 3)")
     sweep = sub.add_parser("sweep", help="gunicorn worker classes and counts, for the recommended settings")
-    sweep.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run (default 5)")
+    sweep.add_argument("--duration", type=positive_seconds, default=5.0, help="seconds per wrk run (default 5)")
     scale = sub.add_parser("scale", help="2: 1, 100 and 1000 procedures: start-up, memory, requests per second")
     scale.add_argument("--sizes", type=parse_sizes, default=(1, 100, 1000), help="corpus sizes (default 1,100,1000)")
-    scale.add_argument("--duration", type=float, default=2.0, help="seconds per wrk run (default 2)")
-    scale.add_argument("--rounds", type=int, default=24,
+    scale.add_argument("--duration", type=positive_seconds, default=2.0, help="seconds per wrk run (default 2)")
+    scale.add_argument("--rounds", type=positive_int, default=24,
                        help="interleaved rounds, order reversed every other round; median reported (default 24)")
     publish = sub.add_parser("publish", help="3: a catalog published every second under wrk load")
-    publish.add_argument("--duration", type=float, default=30.0, help="seconds of publishing under load (default 30)")
+    publish.add_argument("--duration", type=positive_seconds, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
-    audit.add_argument("--repeat", type=int, default=3, help="runs of each configuration, median reported (default 3)")
+    audit.add_argument("--repeat", type=positive_int, default=3, help="runs of each configuration, median reported (default 3)")
     everything = sub.add_parser("all", help="sweep, api, scale, publish and audit, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+
+import pytest
 
 from benchmarks.corpus import generate, slug_of
 from benchmarks.floor import create_app as create_floor
@@ -74,3 +78,18 @@ def test_scale_rounds_alternate_their_order():
     orders = [round_order((1, 100, 1000), number) for number in range(4)]
     assert orders == [(1, 100, 1000), (1000, 100, 1), (1, 100, 1000), (1000, 100, 1)]
     assert {order[0] for order in orders} == {1, 1000}
+
+
+@pytest.mark.parametrize("arguments, complaint", [
+    (["scale", "--rounds", "0"], "--rounds: must be at least 1"),
+    (["audit", "--repeat", "two"], "--repeat: 'two' is not a whole number"),
+    (["api", "--duration", "-1"], "--duration: must be more than 0 seconds"),
+    (["publish", "--duration", "nan"], "--duration: must be more than 0 seconds"),
+])
+def test_bad_numbers_are_refused_before_anything_starts(arguments, complaint):
+    """A count or duration that cannot work is a usage error at once, not a traceback minutes later."""
+    completed = subprocess.run([sys.executable, "-m", "benchmarks", *arguments], capture_output=True, text=True,
+                               timeout=60, cwd=REPOSITORY_DIR)
+    assert completed.returncode == 2
+    assert completed.stderr.strip().splitlines()[-1].endswith(complaint)
+    assert "Traceback" not in completed.stderr
