@@ -45,7 +45,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "unparsable": (ERROR, "the file is not a well-formed .po file"),
     "encoding": (ERROR, "the file is not UTF-8 or does not declare charset=UTF-8"),
     "header": (ERROR, "the header entry is missing, fuzzy, or names another language"),
-    "plural-forms": (ERROR, "Plural-Forms is missing, malformed or wrong for the language"),
+    "plural-forms": (ERROR, "Plural-Forms is missing or malformed, or plural= gives an index outside nplurals"),
     "plural-count": (ERROR, "a plural entry has a different number of forms than nplurals"),
     "placeholders": (ERROR, "%(name)s, %s or {name} placeholders differ from the source"),
     "markup": (ERROR, "HTML tags or Markdown markup (links, bold, code, list items) differ from the source"),
@@ -62,6 +62,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "end-punctuation": (WARNING, "the final punctuation differs from the source"),
     "doubled-words": (WARNING, "a word is repeated ('the the')"),
     "zero-width": (WARNING, "zero-width characters in the translation"),
+    "plural-table": (WARNING, "nplurals differs from Babel's CLDR table for the language (the header is what gettext uses)"),
     "unknown-check": (WARNING, "a suppression comment names a check that does not exist or is an error"),
     "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
 }
@@ -603,7 +604,13 @@ class _Checker:
         return self.check_plural_forms(header, fields.get("Plural-Forms"), locale)
 
     def check_plural_forms(self, header: PoEntry, value: str | None, locale: str | None) -> int | None:
-        """Plural-Forms syntax, a safe C expression, and CLDR's count for the locale."""
+        """Plural-Forms syntax and a safe C expression within nplurals; CLDR's count only as advice.
+
+        The header is authoritative, as in GNU gettext: msgfmt and every gettext runtime use the
+        header's own formula. CLDR's tables change between Babel releases (Babel 2.19 gives
+        Spanish a third form for millions, where msginit, Poedit and Weblate use two), so a
+        count that differs from Babel's is a warning naming both, never an error.
+        """
         if not value:
             self.add("plural-forms", header.line, 'add a Plural-Forms header, e.g. "nplurals=2; plural=(n != 1);"')
             return None
@@ -628,7 +635,13 @@ class _Checker:
         if locale and locale != DEFAULT_LOCALE:
             expected = _expected_nplurals(locale)
             if expected is not None and expected != nplurals:
-                self.add("plural-forms", header.line, f"{locale} has {expected} plural forms in CLDR, not nplurals={nplurals}")
+                self.add(
+                    "plural-table", header.line,
+                    f"Plural-Forms says nplurals={nplurals}; Babel's CLDR table for {locale} has {expected} forms. "
+                    "gettext uses the header; keep it if it is your team's convention (msginit's), "
+                    "or add '# contentapi: ignore=plural-table' above the header",
+                    header, suppressed_checks(header),
+                )
         return nplurals
 
     def check_entry(self, entry: PoEntry, nplurals: int | None) -> None:
