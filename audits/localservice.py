@@ -38,17 +38,9 @@ class LocalService:
 def compiled_translations(destination: Path) -> Path:
     """Copy the repository's catalogs to ``destination`` and compile every locale's .po there."""
     from contentapi.config import REPOSITORY_DIR
-    from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
-    from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
+    from contentapi.i18n.workflow import compiled_copy
 
-    shutil.copytree(REPOSITORY_DIR / "translations", destination, ignore=shutil.ignore_patterns("*.mo"))
-    for locale in SUPPORTED_LOCALES:
-        if locale == DEFAULT_LOCALE:
-            continue
-        po_path, mo_path = catalog_paths(destination, locale)
-        if po_path.exists():
-            atomic_write(mo_path, compile_po_bytes(po_path.read_bytes(), locale))
-    return destination
+    return compiled_copy(REPOSITORY_DIR / "translations", destination)
 
 
 def start(config: dict | None = None) -> LocalService:

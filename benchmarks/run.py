@@ -26,26 +26,23 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def positive_int(text: str) -> int:
-    """A count of at least 1 (rounds, repeats)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _positive(convert, unit: str, minimum: str):
+    """An argparse type: ``convert(text)`` that must be above zero (and finite)."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {unit}") from None
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"must be {minimum}")
+        return value
+
+    return parse
 
 
-def positive_seconds(text: str) -> float:
-    """A duration above zero seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
+positive_int = _positive(int, "whole number", "at least 1")  # rounds, repeats
+positive_seconds = _positive(float, "number of seconds", "more than 0 seconds")  # durations
 
 
 def build_parser() -> argparse.ArgumentParser:

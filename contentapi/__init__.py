@@ -6,6 +6,8 @@ for development, ``gunicorn "contentapi:create_app()"`` in production.
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
 from contentapi.config import load_config
@@ -14,25 +16,40 @@ __all__ = ["create_app"]
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the application: settings, content and catalogs, then one blueprint per area.
+    """Build the application: settings, then each area in turn through its ``init_app``.
 
     Content and catalogs are loaded here, before the first request, so a malformed
     file stops start-up with one message naming the file and line (SystemExit).
+    ``CONTENTAPI_INSTANCE_PATH`` names the instance folder (default: Flask's, ``instance/``).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CONTENTAPI_INSTANCE_PATH") or None)
     load_config(app, config)
 
     # Imported here so that importing the package stays cheap (the Babel extractor, the CLI).
-    from contentapi import cli, errors, headers, store
-    from contentapi.web import api, embed, pages, response_cache, translations
+    from contentapi.delivery import commands as delivery_commands
+    from contentapi.delivery import factory
+    from contentapi.i18n import commands as i18n_commands
+    from contentapi.partners import commands as partner_commands
+    from contentapi.web import (
+        api,
+        demo_partner,
+        embed,
+        errors,
+        oembed,
+        pages,
+        partners,
+        response_cache,
+        security,
+        translations,
+    )
 
-    store.init_app(app)  # content and catalogs: stops start-up on a malformed file
+    factory.init_app(app)  # content and catalogs: stops start-up on a malformed file
     errors.init_app(app)
-    headers.init_app(app)
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(translations.blueprint)
-    embed.init_app(app)  # embed blueprint, partner registry, CORS and partner keys
+    security.init_app(app)
+    partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
+    for area in (api, pages, embed, oembed, translations):
+        app.register_blueprint(area.blueprint)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
-    cli.init_app(app)
+    for commands in (delivery_commands, i18n_commands, partner_commands, demo_partner):
+        commands.init_app(app)
     return app

@@ -1,56 +1,36 @@
-"""The ``contentapi`` command line: serving helpers, export and the catalog workflow."""
+"""The ``contentapi`` command line: Flask's command group over the app, whose areas register
+their own commands (``contentapi.i18n.commands``, ``contentapi.partners.commands``,
+``contentapi.delivery.commands``, ``contentapi.web.demo_partner``) in their ``init_app``.
+
+The app is made as for serving, with the same settings (defaults, the instance file,
+``CONTENTAPI_*`` variables), except that content and catalogs are loaded only by the commands
+that need them, so a broken file never stops the command that would diagnose it.
+``flask --app contentapi COMMAND`` runs the same commands.
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import NoReturn
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask
+from flask.cli import FlaskGroup
 
 
-def _create(*_args) -> Flask:
+def create_cli_app() -> Flask:
+    """The app the commands run in: the server's, with content loaded on first use."""
     from contentapi import create_app
 
-    return create_app()
+    return create_app({"LOAD_CONTENT_AT_START": False})
 
 
-@click.group(cls=FlaskGroup, create_app=_create, add_default_commands=True, add_version_option=False)
+@click.group(cls=FlaskGroup, create_app=create_cli_app, add_default_commands=True, add_version_option=False)
 def main() -> None:
     """contentapi: multilingual patient-education content and its accessibility audit."""
 
 
-def init_app(app: Flask) -> None:
-    """Expose the commands under ``flask --app contentapi`` too."""
-    for command in main.commands.values():
-        if command.name not in app.cli.commands and command.name not in ("run", "shell", "routes"):
-            app.cli.add_command(command)
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print one line to stderr and exit non-zero."""
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit non-zero (the one way commands report a failure)."""
     click.echo(f"contentapi: {message}", err=True)
     sys.exit(code)
-
-
-@main.command("export")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Public URL for the sitemap.")
-@with_appcontext
-def export_command(directory: Path, base_url: str) -> None:
-    """Write every JSON and HTML response into DIRECTORY for nginx or a CDN."""
-    from contentapi.export import export_tree
-
-    if directory.exists() and any(directory.iterdir()) and not (directory / "manifest.json").exists():
-        fail(f"{directory} is not empty and is not an earlier export; refusing to replace it")
-    count = export_tree(current_app.extensions["contentapi"], directory, base_url)
-    click.echo(f"exported {count} responses to {directory}")
-
-
-# The command groups of each area live beside their code.
-from contentapi.embed.commands import demo_partner, partners  # noqa: E402
-from contentapi.i18n.cli import i18n, tokens  # noqa: E402
-
-for command in (partners, demo_partner, i18n, tokens):
-    main.add_command(command)

@@ -40,6 +40,9 @@ DEFAULTS = {
     "TRANSLATION_MAX_BYTES": 1024 * 1024,
     # Name of the instance config file inside the Flask instance folder.
     "INSTANCE_CONFIG": "contentapi.cfg",
+    # Load content and catalogs while the app is created (servers: fail fast on a bad file).
+    # The command line turns it off so that its commands work whatever the content's state.
+    "LOAD_CONTENT_AT_START": True,
 }
 
 ENVIRONMENT_PREFIX = "CONTENTAPI"

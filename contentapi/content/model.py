@@ -98,22 +98,44 @@ class Procedure:
     # Line numbers of front-matter keys, for messages that point at the source.
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
+    # Every translatable string has exactly one of these accessors: the catalog template, the
+    # localised page and the completeness figures all enumerate messages through them.
+
+    @property
+    def title_message(self) -> Message:
+        """The procedure's title."""
+        return Message(message_context(self.slug, "title"), self.title, self.key_lines.get("title", 1), "procedure title")
+
+    @property
+    def summary_message(self) -> Message:
+        """The one-sentence summary."""
+        return Message(message_context(self.slug, "summary"), self.summary, self.key_lines.get("summary", 1), "procedure summary")
+
+    @property
+    def also_known_as_messages(self) -> tuple[Message, ...]:
+        """The other names of the procedure, in order."""
+        line = self.key_lines.get("also_known_as", 1)
+        return tuple(
+            Message(message_context(self.slug, "also-known-as", number), name, line, "another name for the procedure")
+            for number, name in enumerate(self.also_known_as, start=1)
+        )
+
+    @property
+    def attribution_message(self) -> Message:
+        """Where the content comes from."""
+        line = self.key_lines.get("attribution", 1)
+        return Message(message_context(self.slug, "attribution"), self.attribution, line, "attribution of the content")
+
+    def heading_message(self, section: Section) -> Message:
+        """A section's heading."""
+        return Message(message_context(self.slug, section.id, "heading"), section.heading, section.line, "section heading")
+
     def messages(self) -> list[Message]:
         """Every translatable string of the procedure, in page order."""
-        slug = self.slug
-        lines = self.key_lines
-        out = [
-            Message(message_context(slug, "title"), self.title, lines.get("title", 1), "procedure title"),
-            Message(message_context(slug, "summary"), self.summary, lines.get("summary", 1), "procedure summary"),
-        ]
-        for number, name in enumerate(self.also_known_as, start=1):
-            out.append(
-                Message(message_context(slug, "also-known-as", number), name, lines.get("also_known_as", 1), "another name for the procedure")
-            )
-        out.append(Message(message_context(slug, "attribution"), self.attribution, lines.get("attribution", 1), "attribution of the content"))
+        out = [self.title_message, self.summary_message, *self.also_known_as_messages, self.attribution_message]
         for section in self.sections:
-            out.append(Message(message_context(slug, section.id, "heading"), section.heading, section.line, "section heading"))
-            out.extend(block.message(slug, section) for block in section.blocks)
+            out.append(self.heading_message(section))
+            out.extend(block.message(self.slug, section) for block in section.blocks)
         return out
 
 

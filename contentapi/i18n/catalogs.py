@@ -17,10 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from contentapi.i18n.locales import DEFAULT_LOCALE, to_babel_id
+from contentapi.i18n.po import PoDecodeError, PoFile, PoSyntaxError, compile_mo, read_po
 
 DOMAIN = "messages"
 
@@ -117,15 +115,21 @@ class LocaleCatalog:
         )
 
 
-def compile_po_bytes(data: bytes, locale: str) -> bytes:
-    """Compile .po bytes to .mo bytes, leaving out fuzzy entries (as Babel's compile does)."""
+def compile_po(po: PoFile, locale: str) -> bytes:
+    """Compile a parsed catalog to .mo bytes (fuzzy entries left out); CatalogError if it cannot be."""
     try:
-        catalog = read_po(io.BytesIO(data), locale=to_babel_id(locale), abort_invalid=True)
-    except Exception as error:  # Babel raises many types for a broken file.
-        raise CatalogError(f"{locale}: catalog is not a valid .po file ({error})") from None
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    return buffer.getvalue()
+        return compile_mo(po)
+    except Exception as error:  # noqa: BLE001  (Babel raises many types for a header it cannot use)
+        raise CatalogError(f"{locale}: catalog cannot be compiled ({error})") from None
+
+
+def compile_po_bytes(data: bytes, locale: str) -> bytes:
+    """Compile .po bytes to .mo bytes, leaving out fuzzy entries; CatalogError if they are not a .po file."""
+    try:
+        po = read_po(data)
+    except (PoDecodeError, PoSyntaxError) as error:
+        raise CatalogError(f"{locale}: catalog is not a valid .po file (line {error.line}: {error.message})") from None
+    return compile_po(po, locale)
 
 
 def catalog_paths(translations_dir: Path, locale: str) -> tuple[Path, Path]:
@@ -142,6 +146,7 @@ class CatalogStore:
         self.locales = locales
         self.check_interval = check_interval
         self._catalogs: dict[str, LocaleCatalog] = {}
+        self._state: tuple = ()
         self._next_check = 0.0
         self._lock = threading.Lock()
         if not self.translations_dir.is_dir():
@@ -196,6 +201,18 @@ class CatalogStore:
     def versions(self) -> dict[str, CatalogVersion | None]:
         """The version of every locale's catalog currently in memory."""
         return {locale: catalog.version for locale, catalog in self._catalogs.items()}
+
+    def state(self) -> tuple:
+        """Identity of every catalog in service (checked on disk at most every check interval).
+
+        The same object while nothing changed: every kept response holds this one tuple, so
+        checking it reads memory that stays in the CPU caches; a publish changes it.
+        """
+        self.refresh()
+        current = tuple(catalog.version for catalog in self._catalogs.values())
+        if current != self._state:
+            self._state = current
+        return self._state
 
 
 def atomic_write(path: Path, data: bytes) -> None:

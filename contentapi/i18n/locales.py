@@ -65,6 +65,17 @@ def locale_info(code: str) -> LocaleInfo:
     )
 
 
+def translatable_locale(name: str | None, supported: tuple[str, ...] = SUPPORTED_LOCALES) -> str | None:
+    """The served locale a catalog, path or command names (``zh_Hans``, ``ZH-hans``), or None.
+
+    English, the source language, has no catalog and is never translatable.
+    """
+    if not isinstance(name, str):
+        return None
+    wanted = to_bcp47(name.strip()).lower()
+    return next((code for code in supported if code != DEFAULT_LOCALE and code.lower() == wanted), None)
+
+
 def is_well_formed(tag: str) -> bool:
     """True if ``tag`` looks like a BCP 47 language tag (``-`` or ``_`` separated)."""
     return isinstance(tag, str) and len(tag) <= MAX_TAG_LENGTH and bool(_TAG.match(tag))

@@ -2,7 +2,8 @@
 
 Plain Python, no Flask. A publish:
 
-1. checks the uploaded .po (any error refuses it, nothing changes);
+1. reads the uploaded .po once (``contentapi.i18n.po``), checks, compiles and loads it (any
+   error refuses it, nothing changes);
 2. takes an exclusive ``fcntl.flock`` on the locale's lock file, so publishes from
    every worker of every process sharing the folder are serialised;
 3. compares the caller's ``If-Match`` with the ETag of the .po on disk (SHA-256 of
@@ -33,16 +34,17 @@ from contentapi.i18n.catalogs import (
     LocaleCatalog,
     atomic_write,
     catalog_paths,
-    compile_po_bytes,
+    compile_po,
 )
 from contentapi.i18n.checks import (
     ERROR,
     Finding,
-    check_po_bytes,
     has_errors,
+    read_and_check,
     removed_translations,
 )
 from contentapi.i18n.locales import to_babel_id
+from contentapi.i18n.po import PoDecodeError, PoFile, PoSyntaxError, read_po
 from contentapi.i18n.workflow import TEMPLATE_NAME, catalog_stats, template_messages
 
 REVISIONS_FOLDER = ".revisions"
@@ -173,14 +175,18 @@ class Publisher:
         except (FileNotFoundError, ValueError, OverflowError):
             raise UnknownRevision(f"{locale} has no revision {revision_id}") from None
 
-    def stats(self, locale: str, data: bytes) -> dict:
-        """Figures of a catalog against the folder's template."""
+    def template_keys(self) -> set[tuple[str | None, str]] | None:
+        """The (msgctxt, msgid) of the folder's template, or None without one."""
         template_path = self.translations_dir / TEMPLATE_NAME
-        keys = template_messages(template_path) if template_path.exists() else None
         try:
-            return catalog_stats(data, locale, keys).to_dict()
-        except Exception:  # noqa: BLE001  (stats are informative; a publish never fails on them)
-            return {}
+            return template_messages(template_path) if template_path.exists() else None
+        except (OSError, PoDecodeError, PoSyntaxError):
+            return None  # stats are informative; a publish never fails on them
+
+    @staticmethod
+    def stats(locale: str, po: PoFile | None, template: set | None) -> dict:
+        """Figures of a parsed catalog against a template (empty when the catalog could not be read)."""
+        return catalog_stats(po, locale, template).to_dict() if po is not None else {}
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -228,22 +234,22 @@ class Publisher:
         Raises CatalogRejected, PreconditionFailed, NoCatalog or StorageError, each with nothing changed.
         """
         filename = f"{to_babel_id(locale)}/LC_MESSAGES/messages.po"
-        findings = check_po_bytes(data, filename, locale)
-        if has_errors(findings):
-            raise CatalogRejected(findings)
-        compiled = _compile(data, locale, filename)
-        stats = self.stats(locale, data)
+        po, compiled, findings = checked_and_compiled(locale, data, filename)
+        template = self.template_keys()
+        stats = self.stats(locale, po, template)
         po_path, mo_path = catalog_paths(self.translations_dir, locale)
         with self._locked(locale):
             current, current_etag = self.current(locale)
             if if_match is not None and not if_match_allows(if_match, current_etag):
                 raise PreconditionFailed(current_etag)
+            current_po = _readable(current)
             history = self.revisions(locale)
             next_id = (history[0].id if history else 0) + 1
             recorded: list[Path] = []
             if not history:
                 # The first publish keeps what was there before, so it can be restored.
-                baseline = Revision(next_id, locale, "baseline", None, _now(), None, current_etag, self.stats(locale, current))
+                baseline_stats = self.stats(locale, current_po, template)
+                baseline = Revision(next_id, locale, "baseline", None, _now(), None, current_etag, baseline_stats)
                 recorded += self._record(baseline, current)
                 next_id += 1
             revision = Revision(next_id, locale, action, translator, _now(), current_etag, po_etag(data), stats, restored_from)
@@ -266,7 +272,8 @@ class Publisher:
                 _remove(recorded)
                 raise storage_error(error, "the catalog") from None
         warnings = [finding for finding in findings if finding.severity != "error"]
-        return revision, warnings + removed_translations(current, data, filename)
+        removed = removed_translations(current_po, po, filename) if current_po is not None else []
+        return revision, warnings + removed
 
     def restore(self, locale: str, revision_id: int, translator: str | None, if_match: str | None = None) -> Revision:
         """Publish an earlier revision's .po again, as a new revision."""
@@ -275,23 +282,35 @@ class Publisher:
         return revision
 
 
-def preview_catalog(locale: str, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:
-    """An uploaded catalog, checked and loaded in memory (CatalogRejected on errors); nothing is written."""
-    filename = f"{to_babel_id(locale)}/LC_MESSAGES/messages.po"
-    findings = check_po_bytes(data, filename, locale)
-    if has_errors(findings):
+def checked_and_compiled(locale: str, data: bytes, filename: str) -> tuple[PoFile, bytes, list[Finding]]:
+    """An upload read once, checked, compiled and loaded: (parsed, .mo bytes, findings).
+
+    CatalogRejected when it has errors or, should gettext still refuse what passed the checks,
+    cannot be compiled or loaded: a rejection, never a crash.
+    """
+    po, findings = read_and_check(data, filename, locale)
+    if po is None or has_errors(findings):
         raise CatalogRejected(findings)
-    return LocaleCatalog.from_mo_bytes(locale, _compile(data, locale, filename)), findings
-
-
-def _compile(data: bytes, locale: str, filename: str) -> bytes:
-    """Compile a checked catalog; should Babel still refuse it, that is a rejection, not a crash."""
     try:
-        compiled = compile_po_bytes(data, locale)
+        compiled = compile_po(po, locale)
         LocaleCatalog.from_mo_bytes(locale, compiled)
     except CatalogError as error:
         raise CatalogRejected([Finding(filename, 1, None, "unparsable", ERROR, f"the catalog cannot be compiled ({error})")]) from None
-    return compiled
+    return po, compiled, findings
+
+
+def preview_catalog(locale: str, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:
+    """An uploaded catalog, checked and loaded in memory (CatalogRejected on errors); nothing is written."""
+    _, compiled, findings = checked_and_compiled(locale, data, f"{to_babel_id(locale)}/LC_MESSAGES/messages.po")
+    return LocaleCatalog.from_mo_bytes(locale, compiled), findings
+
+
+def _readable(data: bytes) -> PoFile | None:
+    """The catalog on disk, parsed, or None if it cannot be (its replacement is checked, it is not)."""
+    try:
+        return read_po(data)
+    except (PoDecodeError, PoSyntaxError):
+        return None
 
 
 def _now() -> str:

@@ -21,23 +21,14 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po as babel_read_po
+from babel.messages.pofile import write_po
 
 from contentapi.config import DEFAULTS, REPOSITORY_DIR
-from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
-from contentapi.i18n.checks import (
-    Finding,
-    PoSyntaxError,
-    check_po_bytes,
-    has_errors,
-    parse_po_text,
-)
-from contentapi.i18n.locales import (
-    DEFAULT_LOCALE,
-    SUPPORTED_LOCALES,
-    locale_info,
-    to_babel_id,
-)
+from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po
+from contentapi.i18n.checks import Finding, has_errors, read_and_check
+from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info, to_babel_id, translatable_locale
+from contentapi.i18n.po import BOM, PoDecodeError, PoFile, PoSyntaxError, read_po
 
 TEMPLATE_NAME = "messages.pot"
 PROJECT = "contentapi"
@@ -116,8 +107,7 @@ def extract(translations_dir: Path, content_dir: Path | str | None = None, outpu
 
 def template_messages(path: Path) -> set[tuple[str | None, str]]:
     """The (msgctxt, msgid) of every message in a template, for comparisons."""
-    entries = parse_po_text(Path(path).read_text(encoding="utf-8"))
-    return {(entry.context, entry.msgid) for entry in entries if not entry.is_header}
+    return read_po(Path(path).read_bytes()).keys()
 
 
 # -- init / update -------------------------------------------------------------------------
@@ -130,17 +120,17 @@ def _read_template(translations_dir: Path, template: Path | None, locale: str | 
     with open(path, "rb") as handle:
         try:
             # Read with the locale, as pybabel init does, so Plural-Forms come from CLDR.
-            return read_po(handle, locale=to_babel_id(locale) if locale else None)
+            return babel_read_po(handle, locale=to_babel_id(locale) if locale else None)
         except Exception as error:  # noqa: BLE001  (Babel raises many types for a broken file)
             raise WorkflowError(f"{path}: not a readable template ({error})") from None
 
 
 def _served_locale(locale: str) -> str:
-    for code in SUPPORTED_LOCALES:
-        if code.lower() == locale.replace("_", "-").lower():
-            if code == DEFAULT_LOCALE:
-                raise WorkflowError("en is the source language; it has no catalog")
-            return code
+    code = translatable_locale(locale)
+    if code is not None:
+        return code
+    if locale.strip().lower() == "en":
+        raise WorkflowError("en is the source language; it has no catalog")
     raise WorkflowError(f"{locale!r} is not a served locale ({', '.join(SUPPORTED_LOCALES[1:])})")
 
 
@@ -236,12 +226,15 @@ def update(
             continue
         template_catalog = _read_template(translations_dir, template)
         data = po_path.read_bytes()
-        if has_errors([f for f in check_po_bytes(data, str(po_path), locale) if f.check in ("unparsable", "encoding")]):
-            raise WorkflowError(f"{po_path}: cannot be read; run 'contentapi i18n check {locale}'")
-        catalog = read_po(io.BytesIO(data), locale=to_babel_id(locale))
+        try:
+            parsed = read_po(data)
+        except (PoDecodeError, PoSyntaxError):
+            raise WorkflowError(f"{po_path}: cannot be read; run 'contentapi i18n check {locale}'") from None
+        # Babel's catalog model does the merge (it keeps obsolete entries and writes the file back).
+        catalog = babel_read_po(io.BytesIO(parsed.data.removeprefix(BOM)), locale=to_babel_id(locale))
         kept_previous = {
             (entry.context, entry.msgid): entry.previous_msgid
-            for entry in parse_po_text(data.decode("utf-8-sig"))
+            for entry in parsed.messages
             if entry.fuzzy and entry.previous_msgid
         }
         update_catalog(catalog, template_catalog, no_fuzzy_matching, kept_previous)
@@ -272,14 +265,29 @@ def compile_catalogs(translations_dir: Path, locales: list[str] | None = None) -
         po_path, mo_path = catalog_paths(translations_dir, locale)
         if not po_path.exists():
             continue
-        data = po_path.read_bytes()
-        findings = check_po_bytes(data, str(po_path), locale)
-        if has_errors(findings):
+        po, findings = read_and_check(po_path.read_bytes(), str(po_path), locale)
+        if po is None or has_errors(findings):
             report.refused[locale] = [finding for finding in findings if finding.severity == "error"]
             continue
-        atomic_write(mo_path, compile_po_bytes(data, locale))
+        atomic_write(mo_path, compile_po(po, locale))
         report.compiled.append(locale)
     return report
+
+
+def compiled_copy(source: Path, destination: Path) -> Path:
+    """Copy a translations folder's template and catalogs (not its .mo files) and compile them there.
+
+    How the tests, the audit and the benchmarks get real compiled catalogs without touching the
+    repository's folder; WorkflowError if a catalog would be refused.
+    """
+    import shutil
+
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("*.mo", ".revisions"))
+    report = compile_catalogs(destination)
+    if report.refused:
+        first = next(iter(report.refused.values()))[0]
+        raise WorkflowError(f"cannot compile {', '.join(report.refused)}: {first.format()}")
+    return destination
 
 
 # -- stats ---------------------------------------------------------------------------------
@@ -307,16 +315,9 @@ class CatalogStats:
         return asdict(self)
 
 
-def catalog_stats(po_data: bytes, locale: str, template: set[tuple[str | None, str]] | None = None) -> CatalogStats:
-    """Count translated, fuzzy, untranslated and stale messages of a catalog (against the template if given).
-
-    Raises WorkflowError if the catalog cannot be parsed.
-    """
-    try:
-        entries = parse_po_text(po_data.decode("utf-8-sig"))
-    except (PoSyntaxError, UnicodeDecodeError) as error:
-        raise WorkflowError(f"{locale}: catalog cannot be read ({error})") from None
-    entries = [entry for entry in entries if not entry.is_header]
+def catalog_stats(po: PoFile, locale: str, template: set[tuple[str | None, str]] | None = None) -> CatalogStats:
+    """Count translated, fuzzy, untranslated and stale messages of a catalog (against the template if given)."""
+    entries = po.messages
     by_key = {(entry.context, entry.msgid): entry for entry in entries}
     keys = template if template is not None else set(by_key)
     contexts = {entry.context: entry for entry in entries if entry.context}
@@ -350,5 +351,9 @@ def stats(translations_dir: Path, template: Path | None = None) -> list[CatalogS
     for locale in SUPPORTED_LOCALES[1:]:
         po_path, _ = catalog_paths(translations_dir, locale)
         if po_path.exists():
-            out.append(catalog_stats(po_path.read_bytes(), locale, keys))
+            try:
+                po = read_po(po_path.read_bytes())
+            except (PoDecodeError, PoSyntaxError) as error:
+                raise WorkflowError(f"{po_path}: catalog cannot be read (line {error.line}: {error.message})") from None
+            out.append(catalog_stats(po, locale, keys))
     return out

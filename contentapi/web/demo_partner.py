@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import click
 from flask import Flask, Response, current_app
+
+from contentapi.cli import fail
+
+from contentapi.web.security import ContentSecurityPolicy
 
 DEFAULT_SLUG = "kyphoplasty-and-vertebroplasty"
 DEFAULT_EMBEDS = (("es", "Spanish"), ("ar", "Arabic"))
@@ -34,7 +39,7 @@ def create_demo_app(service_url: str, partner: str = "demo", slug: str = DEFAULT
 
 def page() -> Response:
     """The partner page: the placeholders, one script tag, and a strict CSP of the partner's own."""
-    from contentapi.rendering import create_environment
+    from contentapi.delivery.html import create_environment
 
     config = current_app.config
     service = config["SERVICE_URL"]
@@ -49,10 +54,17 @@ def page() -> Response:
     )
     response = Response(html, content_type="text/html; charset=utf-8")
     # What a careful partner sends: the service may run scripts, frames and API calls, nothing else may.
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {service}; connect-src {service}; frame-src 'self' {service}; "
-        "style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
+    response.headers["Content-Security-Policy"] = ContentSecurityPolicy.of(
+        default_src="'none'",
+        script_src=service,
+        connect_src=service,
+        frame_src=("'self'", service),
+        style_src="'self'",
+        img_src="'self'",
+        base_uri="'none'",
+        form_action="'none'",
+        frame_ancestors="'none'",
+    ).header
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -60,3 +72,36 @@ def page() -> Response:
 def stylesheet() -> Response:
     """The partner's own stylesheet (its colours, not ours)."""
     return Response(STYLESHEET, content_type="text/css; charset=utf-8")
+
+
+@click.command("demo-partner")
+@click.option("--port", default=8001, show_default=True, type=int,
+              help="Port of the demo partner site (0: any free port, printed on start).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--service", default="http://127.0.0.1:5000", show_default=True, help="URL of the contentapi service.")
+@click.option("--partner", default="demo", show_default=True, help="Partner id the embeds name.")
+def demo_partner(port: int, host: str, service: str, partner: str) -> None:
+    """Serve a sample partner page with two embeds in two languages (es and ar).
+
+    The shipped registry allows http://127.0.0.1:8001 and http://localhost:8001 for partner demo.
+    """
+    from werkzeug.serving import make_server
+
+    if not service.startswith(("http://", "https://")):
+        fail(f"--service must be an http(s) URL such as http://127.0.0.1:5000, not {service!r}")
+    try:
+        server = make_server(host, port, create_demo_app(service, partner), threaded=True)
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    click.echo(f"demo partner on http://{host}:{server.port}/ embedding from {service}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def init_app(app: Flask) -> None:
+    """Register ``contentapi demo-partner``."""
+    app.cli.add_command(demo_partner)

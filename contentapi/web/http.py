@@ -1,14 +1,26 @@
-"""HTTP helpers shared by the blueprints: problem+json, conditional requests, locale choice."""
+"""HTTP helpers every blueprint shares: the content service, problem+json, conditional responses,
+the locale of a request, procedures named in URLs, and bearer credentials."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
-from contentapi.i18n.locales import is_valid_accept_language, is_well_formed, negotiate
-from contentapi.service import Representation
+from contentapi.delivery.factory import EXTENSION
+from contentapi.delivery.representations import Representation
+from contentapi.delivery.service import ContentService
+from contentapi.i18n.locales import is_valid_accept_language, is_well_formed, match_tag, negotiate
 
 PROBLEM = "application/problem+json"
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def content_service() -> ContentService:
+    """The content service of the current app (the one way views reach it)."""
+    return current_app.extensions[EXTENSION].service
 
 
 class Problem(HTTPException):
@@ -36,6 +48,12 @@ def problem_response(status: int, title: str, detail: str, type_: str = "about:b
     return response
 
 
+def bearer_token() -> str | None:
+    """The credentials of an ``Authorization: Bearer ...`` header, or None. Never logged."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return (credentials.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def requested_locale() -> str:
     """The locale to serve: ``?lang=``, then ``Accept-Language``, then English; 400 for malformed input."""
     lang = request.args.get("lang")
@@ -54,11 +72,44 @@ def requested_locale() -> str:
             "Accept-Language must be a comma-separated list of language ranges with optional q-values, "
             "such as 'es-MX, es;q=0.9, en;q=0.5' (at most 1024 characters).",
         )
-    return negotiate(lang, header, current_app.extensions["contentapi"].locales)
+    return negotiate(lang, header, content_service().locales)
+
+
+def canonical_locale(locale: str) -> str:
+    """The supported locale named in a path, redirecting variants (``es-MX``, ``zh-cn``) to it."""
+    locales = content_service().locales
+    if locale in locales:
+        return locale
+    matched = match_tag(locale, locales) if is_well_formed(locale) else None
+    if matched is None:
+        raise Problem(
+            404,
+            "Unknown locale",
+            f"This service has no pages in {locale[:35]!r}. Supported locales: {', '.join(locales)}.",
+        )
+    target = request.full_path.replace(f"/{locale}/", f"/{matched}/", 1).rstrip("?")
+    raise RequestRedirect(target)
+
+
+def unknown_procedure(slug: str) -> Problem:
+    """The 404 problem for a slug that names no procedure."""
+    shown = slug if len(slug) <= 100 else slug[:100] + "..."
+    return Problem(
+        404,
+        "Unknown procedure",
+        f"No procedure has the slug {shown!r}. GET /api/v1/procedures lists the slugs that exist.",
+    )
+
+
+def known_slug(slug: str) -> str:
+    """A slug that names a procedure, or the 404 problem."""
+    if not SLUG.match(slug) or content_service().procedure(slug) is None:
+        raise unknown_procedure(slug)
+    return slug
 
 
 def send_representation(representation: Representation, vary_language: bool = True) -> Response:
-    """Send a cached representation with validators; answer 304 when the client's copy is current."""
+    """Send a kept representation with validators; answer 304 when the client's copy is current."""
     response = Response(representation.body, mimetype=None, content_type=representation.media_type)
     response.set_etag(representation.etag.strip('"'))
     response.last_modified = representation.last_modified

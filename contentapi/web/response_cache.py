@@ -10,8 +10,8 @@ fresh ``Date`` and no routing, view or hook: this is what brings a content reque
 a bare WSGI app (see README "Performance"). A published catalog changes the versions, so the next
 request rebuilds the response (within CATALOG_CHECK_INTERVAL, as before).
 
-Only responses of the endpoints named in ``CACHEABLE_ENDPOINTS`` are kept (an ``after_request``
-hook marks them with ``mark_cacheable``), and only 200 and 304; only GET and HEAD; never a request
+Only responses of routes declared ``cacheable`` (``contentapi.web.routes``) are kept (an
+``after_request`` hook marks them with ``mark_cacheable``), and only 200 and 304; only GET and HEAD; never a request
 that carries credentials (Authorization, X-API-Key, Cookie), so partner keys are checked every
 time; never a response that sets a cookie. A hook that adds a header varying per request (an id,
 a nonce) must call ``mark_uncacheable()``.
@@ -25,14 +25,10 @@ from email.utils import formatdate
 
 from flask import request
 
+from contentapi.delivery.factory import EXTENSION
+from contentapi.web.routes import current_route
+
 ENVIRON_FLAG = "contentapi.response_cache"
-# Endpoints whose responses depend only on the request, the catalogs in service and the settings
-# read at start-up (the partner registry among them): the content, what partners embed on every
-# page view (embed.js, themes, embed documents, fragments) and the static files.
-CACHEABLE_ENDPOINTS = frozenset(
-    {"api.procedures", "api.procedure", "api.locales", "api.openapi", "pages.home", "pages.index", "pages.procedure",
-     "embed.embed", "embed.fragment", "embed.theme", "embed.script", "static"}
-)
 CREDENTIALS = ("HTTP_AUTHORIZATION", "HTTP_X_API_KEY", "HTTP_COOKIE")
 # Request properties outside the headers that a response may depend on (URLs built from them);
 # the server's name and port only count when there is no Host header (as in Werkzeug's get_host).
@@ -163,14 +159,16 @@ class ResponseCache:
 def init_app(app) -> None:
     """Put the cache in front of the app; HTTP_RESPONSE_CACHE_SIZE entries per worker (0 turns it off)."""
 
-    def state():
-        return app.extensions["contentapi"].state()
-
     @app.after_request
-    def mark_cacheable_endpoints(response):
-        """Let the cache keep responses of the endpoints named in CACHEABLE_ENDPOINTS."""
-        if request.endpoint in CACHEABLE_ENDPOINTS:
+    def mark_cacheable_routes(response):
+        """Let the cache keep responses of the routes declared cacheable."""
+        if request.endpoint is not None and current_route().cacheable:
             mark_cacheable(request.environ)
         return response
+
+    slot = app.extensions[EXTENSION]  # read directly: a hit must not pay for an app context
+
+    def state():
+        return slot.service.state()
 
     app.wsgi_app = ResponseCache(app.wsgi_app, state, int(app.config["HTTP_RESPONSE_CACHE_SIZE"]))

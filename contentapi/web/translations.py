@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 
-from contentapi import urls
-from contentapi.i18n.locales import DEFAULT_LOCALE
+from contentapi.i18n.locales import translatable_locale
 from contentapi.i18n.publishing import (
     CatalogRejected,
     NoCatalog,
@@ -25,21 +24,16 @@ from contentapi.i18n.publishing import (
     preview_catalog,
 )
 from contentapi.i18n.tokens import TokenError, TokenStore, Translator
-from contentapi.localize import localize
-from contentapi.service import ContentService
-from contentapi.web.api import SLUG, unknown_procedure
-from contentapi.web.http import Problem
+from contentapi.delivery.localize import localize
+from contentapi.web.http import Problem, bearer_token, content_service, known_slug
+from contentapi.web.routes import blueprint as make_blueprint
 
-blueprint = Blueprint("translations", __name__)
+# Part of the JSON API (problem+json errors, CORS); never kept: every answer depends on the token.
+blueprint = make_blueprint("translations", __name__, json_errors=True, cors=True)
 
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 ACCEPTED_MEDIA_TYPES = {PO_MEDIA_TYPE, "text/x-po", "application/x-po", "application/x-gettext", "text/plain"}
 REALM = 'Bearer realm="contentapi translations"'
-
-
-def service() -> ContentService:
-    """The content service of the current app."""
-    return current_app.extensions["contentapi"]
 
 
 def publisher() -> Publisher:
@@ -48,14 +42,14 @@ def publisher() -> Publisher:
     return Publisher(config["TRANSLATIONS_DIR"], config.get("TRANSLATION_REVISIONS_DIR") or None)
 
 
-def translatable_locale(locale: str) -> str:
+def catalog_locale(locale: str) -> str:
     """The served locale named in the path (any case, ``-`` or ``_``), or 404."""
-    for code in service().locales:
-        if code != DEFAULT_LOCALE and code.lower() == locale.replace("_", "-").lower():
-            return code
-    shown = locale[:35]
-    translatable = ", ".join(code for code in service().locales if code != DEFAULT_LOCALE)
-    raise Problem(404, "Unknown locale", f"There is no catalog for {shown!r}. Translatable locales: {translatable}.")
+    locales = content_service().locales
+    code = translatable_locale(locale, locales)
+    if code is None:
+        translatable = ", ".join(code for code in locales if translatable_locale(code, locales))
+        raise Problem(404, "Unknown locale", f"There is no catalog for {locale[:35]!r}. Translatable locales: {translatable}.")
+    return code
 
 
 def authorize(locale: str) -> Translator:
@@ -68,11 +62,8 @@ def authorize(locale: str) -> Translator:
             "This server has no translator tokens file. Set CONTENTAPI_TOKENS to a file, create tokens with "
             "'contentapi tokens add NAME --locales es', and restart the server.",
         )
-    authorization = request.headers.get("Authorization", "")
-    scheme, _, credentials = authorization.partition(" ")
-    token = credentials.strip() if scheme.lower() == "bearer" else None
     try:
-        translator = TokenStore(path).verify(token)
+        translator = TokenStore(path).verify(bearer_token())
     except TokenError:
         raise Problem(503, "Publishing is not available", "The translator tokens file cannot be read; ask the operator.") from None
     if translator is None:
@@ -154,7 +145,7 @@ def stale(error: PreconditionFailed) -> Problem:
 
 def published(locale: str, revision: Revision, warnings: list) -> Response:
     """The 200 answer of a publish or restore; the new catalog is live in this worker at once."""
-    service().catalogs.refresh(force=True)
+    content_service().catalogs.refresh(force=True)
     response = jsonify(
         locale=locale,
         etag=revision.etag,
@@ -169,7 +160,7 @@ def published(locale: str, revision: Revision, warnings: list) -> Response:
 @blueprint.get("/api/v1/translations/<locale>")
 def get_catalog(locale: str):
     """The current .po of a locale with its ETag (send it back in If-Match when publishing)."""
-    locale = translatable_locale(locale)
+    locale = catalog_locale(locale)
     authorize(locale)
     try:
         data, etag = publisher().current(locale)
@@ -185,7 +176,7 @@ def get_catalog(locale: str):
 @blueprint.put("/api/v1/translations/<locale>")
 def put_catalog(locale: str):
     """Publish a .po: If-Match required; checked, then written atomically and recorded as a revision."""
-    locale = translatable_locale(locale)
+    locale = catalog_locale(locale)
     translator = authorize(locale)
     if_match = request.headers.get("If-Match")
     if not if_match:
@@ -220,7 +211,7 @@ def publishing_problems(locale: str):
 @blueprint.get("/api/v1/translations/<locale>/revisions")
 def list_revisions(locale: str):
     """The history of a locale, newest first."""
-    locale = translatable_locale(locale)
+    locale = catalog_locale(locale)
     authorize(locale)
     response = jsonify(locale=locale, revisions=[revision.to_dict() for revision in publisher().revisions(locale)])
     response.headers["Cache-Control"] = "no-store"
@@ -230,7 +221,7 @@ def list_revisions(locale: str):
 @blueprint.post("/api/v1/translations/<locale>/revisions/<revision_id>/restore")
 def restore_revision(locale: str, revision_id: str):
     """Publish an earlier revision again, as a new revision (If-Match optional)."""
-    locale = translatable_locale(locale)
+    locale = catalog_locale(locale)
     translator = authorize(locale)
     unknown = Problem(
         404, "Unknown revision", f"{locale} has no revision {revision_id[:20]!r}; GET .../revisions lists them."
@@ -249,28 +240,19 @@ def restore_revision(locale: str, revision_id: str):
 @blueprint.post("/api/v1/translations/<locale>/preview")
 def preview(locale: str):
     """The procedure page rendered with the uploaded catalog; nothing is published or cached."""
-    locale = translatable_locale(locale)
+    locale = catalog_locale(locale)
     authorize(locale)
     slug = request.args.get("procedure")
     if not slug:
         raise Problem(400, "Procedure required", "Name the page to preview: ?procedure=SLUG (GET /api/v1/procedures lists them).")
-    procedure = service().procedure(slug) if SLUG.match(slug) else None
-    if procedure is None:
-        raise unknown_procedure(slug)
+    service = content_service()
+    procedure = service.procedure(known_slug(slug))
     data = uploaded_catalog()
     try:
         catalog, _ = preview_catalog(locale, data)
     except CatalogRejected as error:
         raise rejected(error) from None
-    page = localize(procedure, catalog)
-    html = service().renderer.render(
-        "procedure.html",
-        catalog,
-        page=page,
-        procedure=procedure,
-        json_ld=service().json_ld(page),
-        alternate_url=lambda code: urls.page_procedure(slug, code),
-    )
+    html = service.procedure_page(localize(procedure, catalog), catalog)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Content-Language"] = locale
     response.headers["Cache-Control"] = "no-store"

@@ -104,7 +104,7 @@ def current(app) -> dict[str, object]:
 def main() -> None:
     """Rewrite the snapshots from the shipped content and catalogs."""
     from contentapi import create_app
-    from tests.conftest import copy_translations
+    from tests.helpers import copy_translations
 
     with tempfile.TemporaryDirectory() as folder:
         translations = copy_translations(Path(folder) / "translations")

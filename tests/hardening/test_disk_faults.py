@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from contentapi.i18n.tokens import TokenStore
-from tests.conftest import SLUG, copy_translations
+from tests.helpers import SLUG, copy_translations
 
 PO = "text/x-gettext-translation"
 

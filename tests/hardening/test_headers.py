@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import SLUG
+from tests.helpers import SLUG
 
 DEMO_ORIGINS = ["http://127.0.0.1:8001", "http://localhost:8001"]
 

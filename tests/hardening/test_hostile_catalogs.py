@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 
 from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
 from contentapi.i18n.tokens import TokenStore
-from tests.conftest import SLUG
+from tests.helpers import SLUG
 
 MARK = "document.documentElement.dataset.pwned"
 HOSTILE = {
@@ -76,7 +76,7 @@ def test_check_refuses_each_hostile_translation(own_translations, name):
 @pytest.fixture(scope="module")
 def publishing_server(tmp_path_factory):
     from contentapi import create_app
-    from tests.conftest import LiveServer, copy_translations
+    from tests.helpers import LiveServer, copy_translations
 
     folder = tmp_path_factory.mktemp("hostile-publish")
     translations = copy_translations(folder / "translations")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from contentapi.i18n.tokens import TokenStore
-from tests.conftest import SLUG, GunicornServer, copy_translations, http_request
+from tests.helpers import SLUG, GunicornServer, copy_translations, http_request
 
 DURATION = float(os.environ.get("CONTENTAPI_LOAD_SECONDS", "60"))
 CONNECTIONS = 64

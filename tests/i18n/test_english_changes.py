@@ -8,8 +8,8 @@ import pytest
 
 from contentapi.i18n.catalogs import catalog_paths
 from contentapi.i18n.workflow import compile_catalogs, extract, stats, update
-from tests.conftest import SLUG
-from tests.i18n.test_workflow import NEW_SENTENCE, edited_content
+from tests.helpers import SLUG
+from tests.helpers import NEW_SENTENCE, edited_content
 
 CHANGED_BLOCK = "aftercare-1"
 

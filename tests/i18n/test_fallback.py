@@ -8,7 +8,7 @@ import re
 from babel.messages.pofile import read_po, write_po
 
 from contentapi.i18n.catalogs import catalog_paths
-from tests.conftest import SLUG, compile_all
+from tests.helpers import SLUG, compile_all
 
 AFTERCARE = f"{SLUG}/aftercare/1"
 RISKS_LIST = f"{SLUG}/risks/2"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info, negotiate, parse_accept_language
-from tests.conftest import SLUG
+from tests.helpers import SLUG
 
 CASES = [
     # (?lang=, Accept-Language, locale served)

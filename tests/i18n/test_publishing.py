@@ -15,14 +15,15 @@ import time
 
 import pytest
 
-from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
 from contentapi.i18n.publishing import Publisher, if_match_allows, po_etag
 from contentapi.i18n.tokens import TokenStore
-from tests.conftest import SLUG, GunicornServer, http_request
+from tests.helpers import SLUG, GunicornServer, http_request, wait_until
 
 pytestmark = pytest.mark.slow
 
 HEADING_ES = "Información general"
+HEADING_RU = "Общие сведения"
 PO = "text/x-gettext-translation; charset=utf-8"
 
 
@@ -30,8 +31,8 @@ def request(port: int, method: str, path: str, headers: dict | None = None, body
     return http_request(port, method, path, headers, body, timeout=15)
 
 
-def heading(port: int) -> tuple[int, str | None]:
-    status, _, body = request(port, "GET", f"/api/v1/procedures/{SLUG}?lang=es")
+def heading(port: int, locale: str = "es") -> tuple[int, str | None]:
+    status, _, body = request(port, "GET", f"/api/v1/procedures/{SLUG}?lang={locale}")
     return status, json.loads(body)["sections"][0]["heading"] if status == 200 else None
 
 
@@ -70,14 +71,19 @@ def test_two_server_processes_serve_a_publish_within_two_seconds_with_no_failed_
     failures, seen = [], {port: None for port in ports}
     stop = threading.Event()
     published_at = []
+    polling = threading.Semaphore(0)
 
     def poll(port):
+        answered = False
         while not stop.is_set():
             try:
                 status, text = heading(port)
             except OSError as error:
                 failures.append((port, repr(error)))
                 continue
+            if not answered:
+                answered = True
+                polling.release()
             if status != 200:
                 failures.append((port, status))
             elif text == "Resumen" and seen[port] is None and published_at:
@@ -86,12 +92,15 @@ def test_two_server_processes_serve_a_publish_within_two_seconds_with_no_failed_
     pollers = [threading.Thread(target=poll, args=(port,)) for port in ports for _ in range(2)]
     for thread in pollers:
         thread.start()
-    time.sleep(0.5)
+    for _ in pollers:  # every poller has had an answer before the publish
+        assert polling.acquire(timeout=20)
     status, _, _ = request(ports[0], "PUT", "/api/v1/translations/es",
                            {"Authorization": f"Bearer {token}", "If-Match": etag, "Content-Type": PO}, renamed(body, "Resumen"))
     published_at.append(time.monotonic())
     assert status == 200
-    time.sleep(2.0)
+    deadline = published_at[0] + 2.0
+    while time.monotonic() < deadline and not all(seen.values()):
+        time.sleep(0.05)
     stop.set()
     for thread in pollers:
         thread.join()
@@ -122,9 +131,9 @@ def test_concurrent_puts_to_two_processes_with_the_same_if_match_give_one_200_an
     assert sorted(statuses.values()) == [200, 412]
     winner = next(port for port, status in statuses.items() if status == 200)
     expected = f"Resumen {'AB'[[server.port for server in servers].index(winner)]}"
-    time.sleep(1.2)
     for server in servers:
-        assert heading(server.port) == (200, expected)
+        wait_until(lambda port=server.port: {heading(port) for _ in range(6)} == {(200, expected)},
+                   timeout=5, message=f"{expected!r} served by every worker")
     revisions = Publisher(translations).revisions("es")
     assert [revision.action for revision in revisions] == ["publish", "baseline"]
 
@@ -168,7 +177,13 @@ def test_a_failure_between_write_and_rename_leaves_the_old_catalog_served(cluste
         check=False,
     )
     assert result.returncode == 3, result.stdout + result.stderr
-    time.sleep(1.5)  # longer than the servers' catalog check interval
+    # A witness instead of a sleep: Russian is changed on disk after the failed publish; workers
+    # reload every locale in one pass, so one that serves the new Russian has looked at Spanish too.
+    ru_po, ru_mo = catalog_paths(translations, "ru")
+    atomic_write(ru_mo, compile_po_bytes(ru_po.read_bytes().replace(HEADING_RU.encode(), b"Witness"), "ru"))
+    for server in servers:
+        wait_until(lambda port=server.port: {heading(port, "ru") for _ in range(12)} == {(200, "Witness")},
+                   timeout=10, message="the witness change served by every worker")
     for server in servers:
         assert {heading(server.port) for _ in range(6)} == {(200, HEADING_ES)}
         assert fetch(server.port, token) == (body, etag)

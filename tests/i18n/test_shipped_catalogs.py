@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 from contentapi.config import REPOSITORY_DIR
 from contentapi.i18n.catalogs import catalog_paths
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
-from tests.conftest import SLUG
+from tests.helpers import SLUG
 
 TRANSLATED = [locale for locale in SUPPORTED_LOCALES if locale != DEFAULT_LOCALE]
 

@@ -15,7 +15,8 @@ import pytest
 
 from contentapi.config import DEFAULTS, REPOSITORY_DIR
 from contentapi.i18n.catalogs import catalog_paths
-from contentapi.i18n.checks import check_po_file, has_errors, parse_po_text
+from contentapi.i18n.checks import check_po_file, has_errors
+from contentapi.i18n.po import read_po
 from contentapi.i18n.workflow import (
     WorkflowError,
     catalog_stats,
@@ -25,16 +26,13 @@ from contentapi.i18n.workflow import (
     template_messages,
     update,
 )
-from tests.conftest import SLUG
+from tests.helpers import NEW_SENTENCE, OLD_SENTENCE, SLUG, edited_content
 
 SHIPPED_TEMPLATE = REPOSITORY_DIR / "translations" / "messages.pot"
-SEED_FILE = f"{SLUG}.md"
-OLD_SENTENCE = "Heavy lifting and any strenuous activities"
-NEW_SENTENCE = "Heavy lifting, bending and any strenuous activities"
 
 
 def entries(path: Path):
-    return [entry for entry in parse_po_text(path.read_text(encoding="utf-8")) if not entry.is_header]
+    return list(read_po(path.read_bytes()).messages)
 
 
 def message_signature(path: Path) -> set[tuple]:
@@ -44,17 +42,6 @@ def message_signature(path: Path) -> set[tuple]:
 
 def without_creation_date(path: Path) -> str:
     return "".join(line for line in path.read_text(encoding="utf-8").splitlines(True) if "POT-Creation-Date" not in line)
-
-
-def edited_content(tmp_path: Path) -> Path:
-    """A copy of the content folder with one English sentence of the seed page changed."""
-    content = tmp_path / "content"
-    shutil.copytree(DEFAULTS["CONTENT_DIR"], content)
-    seed = content / SEED_FILE
-    text = seed.read_text(encoding="utf-8")
-    assert text.count(OLD_SENTENCE) == 1
-    seed.write_text(text.replace(OLD_SENTENCE, NEW_SENTENCE), encoding="utf-8")
-    return content
 
 
 def test_shipped_template_is_current(tmp_path):
@@ -104,7 +91,7 @@ def test_init_starts_a_clean_catalog_and_refuses_to_replace_one(own_translations
 
 def test_english_change_makes_only_that_block_fuzzy_with_the_previous_msgid(own_translations, tmp_path):
     extract(own_translations, content_dir=edited_content(tmp_path))
-    before = {locale: catalog_stats(catalog_paths(own_translations, locale)[0].read_bytes(), locale,
+    before = {locale: catalog_stats(read_po(catalog_paths(own_translations, locale)[0].read_bytes()), locale,
                                     template_messages(own_translations / "messages.pot")) for locale in ("es", "ar")}
     assert before["es"].stale == 1  # counted as stale even before update runs
     update(own_translations)
@@ -120,7 +107,7 @@ def test_english_change_makes_only_that_block_fuzzy_with_the_previous_msgid(own_
 def test_a_second_update_keeps_the_previous_msgid_of_a_list_block(own_translations, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(DEFAULTS["CONTENT_DIR"], content)
-    seed = content / SEED_FILE
+    seed = content / f"{SLUG}.md"
     seed.write_text(seed.read_text(encoding="utf-8").replace("- infection\n", "- infection at the site\n", 1), encoding="utf-8")
     extract(own_translations, content_dir=content)
     update(own_translations)
@@ -138,7 +125,7 @@ def test_update_without_fuzzy_matching_leaves_the_changed_block_untranslated(own
     changed = [e for e in entries(po_path) if e.context == f"{SLUG}/aftercare/1"]
     assert len(changed) == 1 and not changed[0].translated and not changed[0].fuzzy
     assert not any(e.fuzzy for e in entries(po_path))
-    stats = catalog_stats(po_path.read_bytes(), "es", template_messages(own_translations / "messages.pot"))
+    stats = catalog_stats(read_po(po_path.read_bytes()), "es", template_messages(own_translations / "messages.pot"))
     assert (stats.fuzzy, stats.untranslated, stats.stale) == (0, 1, 0)
 
 
@@ -177,12 +164,12 @@ def test_compile_never_leaves_a_half_written_file(own_translations, monkeypatch)
 def test_stats_count_translated_fuzzy_untranslated_and_percent(own_translations):
     po_path, _ = catalog_paths(own_translations, "vi")
     keys = template_messages(own_translations / "messages.pot")
-    full = catalog_stats(po_path.read_bytes(), "vi", keys)
+    full = catalog_stats(read_po(po_path.read_bytes()), "vi", keys)
     assert full.untranslated + full.translated + full.fuzzy == full.total == len(keys)
     text = po_path.read_text(encoding="utf-8")
     first = text.index(f'msgctxt "{SLUG}/title"')
     text = text[:first] + "#, fuzzy\n" + text[first:]
     po_path.write_text(text, encoding="utf-8")
-    after = catalog_stats(po_path.read_bytes(), "vi", keys)
+    after = catalog_stats(read_po(po_path.read_bytes()), "vi", keys)
     assert (after.translated, after.fuzzy, after.stale) == (full.translated - 1, full.fuzzy + 1, 0)
     assert after.percent == round(100 * after.translated / after.total, 1)

@@ -1,0 +1,115 @@
+"""The JSON documents of the API and the schema.org data of the pages, built from localised
+procedures (the public contract)."""
+
+from __future__ import annotations
+
+from contentapi.content.model import SECTION_IDS
+from contentapi.delivery import urls
+from contentapi.i18n.locales import LocaleInfo
+from contentapi.delivery.localize import LocalizedBlock, LocalizedHeading, LocalizedProcedure
+
+
+def block_document(item: LocalizedBlock, locale: str) -> dict:
+    """One paragraph or list, with the language it is actually served in."""
+    block = item.block
+    document: dict = {"id": item.id, "type": block.type}
+    if block.type == "list":
+        document["items"] = list(block.items or ())
+        document["ordered"] = block.ordered
+    else:
+        document["text"] = block.text
+    document["html"] = block.html
+    document["lang"] = item.lang
+    document["fallback"] = item.lang != locale
+    return document
+
+
+def procedure_document(localized: LocalizedProcedure, locales: tuple[str, ...]) -> dict:
+    """``GET /api/v1/procedures/{slug}``."""
+    procedure = localized.procedure
+    locale = localized.locale
+    sections = [
+        {
+            "id": section.id,
+            "heading": section.heading.text,
+            "blocks": [block_document(block, locale) for block in section.blocks],
+        }
+        for section in localized.sections
+    ]
+    fallback_blocks = sum(1 for section in localized.sections for block in section.blocks if block.lang != locale)
+    return {
+        "slug": procedure.slug,
+        "locale": locale,
+        "title": localized.title.text,
+        "summary": localized.summary.text,
+        "also_known_as": [name.text for name in localized.also_known_as],
+        "sections": sections,
+        "translation": {"complete": localized.complete, "fallback_blocks": fallback_blocks},
+        "reviewed": procedure.reviewed.isoformat(),
+        "next_review": procedure.next_review.isoformat(),
+        "updated": procedure.updated.isoformat(),
+        "attribution": localized.attribution.text,
+        "source": procedure.source,
+        "related": list(procedure.related),
+        "links": {
+            "self": urls.api_procedure(procedure.slug, locale),
+            "html": urls.page_procedure(procedure.slug, locale),
+            "alternates": {code: urls.page_procedure(procedure.slug, code) for code in locales},
+        },
+    }
+
+
+def procedure_summary(localized: LocalizedProcedure | LocalizedHeading, complete_locales: list[str]) -> dict:
+    """One entry of ``GET /api/v1/procedures``."""
+    procedure = localized.procedure
+    return {
+        "slug": procedure.slug,
+        "title": localized.title.text,
+        "summary": localized.summary.text,
+        "locales": complete_locales,
+        "updated": procedure.updated.isoformat(),
+        "links": {
+            "self": urls.api_procedure(procedure.slug, localized.locale),
+            "html": urls.page_procedure(procedure.slug, localized.locale),
+        },
+    }
+
+
+def locale_document(info: LocaleInfo, completeness: float) -> dict:
+    """One entry of ``GET /api/v1/locales``."""
+    return {
+        "code": info.code,
+        "name": info.name,
+        "english_name": info.english_name,
+        "direction": info.direction,
+        "completeness": round(completeness, 4),
+    }
+
+
+def json_ld(page: LocalizedProcedure) -> dict:
+    """schema.org MedicalWebPage about a MedicalProcedure, in the page's language."""
+    procedure = page.procedure
+    about: dict = {
+        "@type": "MedicalProcedure",
+        "name": page.title.text,
+        "description": page.summary.text,
+    }
+    if page.also_known_as:
+        about["alternateName"] = [name.text for name in page.also_known_as]
+    if procedure.procedure_type:
+        about["procedureType"] = procedure.procedure_type
+    if procedure.body_location:
+        about["bodyLocation"] = procedure.body_location
+    for section in page.sections:
+        prop = SECTION_IDS.get(section.id)
+        if prop and prop not in about:
+            about[prop] = " ".join(block.block.text or " ".join(block.block.items or ()) for block in section.blocks)
+    return {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": page.title.text,
+        "inLanguage": page.locale,
+        "lastReviewed": procedure.reviewed.isoformat(),
+        "url": urls.page_procedure(procedure.slug, page.locale),
+        "about": about,
+    }

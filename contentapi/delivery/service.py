@@ -1,0 +1,248 @@
+"""Every response body the service can send, built once per catalog version and kept.
+
+The pipeline is: a procedure and a locale's catalog are *localised* (``localize``), turned into
+a JSON *document* (``documents``) or an HTML *page* (``html``), and kept as a *representation*
+(``representations``): bytes plus validators. Views only choose a representation and send it:
+no Markdown parsing, catalog lookup or template rendering on a kept one. The same objects feed
+``contentapi export``, so the static tree is byte-identical to live responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from contentapi.content.model import Library, Procedure
+from contentapi.delivery import urls
+from contentapi.delivery.documents import json_ld, locale_document, procedure_document, procedure_summary
+from contentapi.delivery.html import PageRenderer
+from contentapi.delivery.localize import LocalizedHeading, LocalizedProcedure, localize, localize_heading
+from contentapi.delivery.representations import HTML, JSON, Representation, VersionedCache, dump_json
+from contentapi.i18n.catalogs import CatalogStore, CatalogVersion, LocaleCatalog
+from contentapi.i18n.locales import DEFAULT_LOCALE, locale_info
+from contentapi.delivery.links import absolute_links
+
+# Whole localised procedures kept per worker: only needed while a procedure's JSON and page are
+# built (the bytes are kept, not these), so a few hundred, not procedures x locales.
+LOCALIZED_CACHE_SIZE = 256
+
+
+def _mtime(version: CatalogVersion | None) -> float:
+    return version.mtime_ns / 1e9 if version else 0.0
+
+
+class ContentService:
+    """The procedures in every locale, as kept JSON and HTML representations."""
+
+    def __init__(
+        self,
+        library: Library,
+        catalogs: CatalogStore,
+        renderer: PageRenderer | None = None,
+        cache_size: int = 4096,
+        ui_messages: Iterable[tuple[str | None, str]] = (),
+    ):
+        self.library = library
+        self.catalogs = catalogs
+        self.locales = catalogs.locales
+        self.renderer = renderer or PageRenderer(self.locales)
+        # Room for every representation, list heading and completeness figure of the library, so
+        # a large library never evicts (and re-renders) what it serves: request cost stays flat.
+        size = max(cache_size, len(library) * (3 * len(self.locales) + 1) + 2 * len(self.locales) + 8)
+        self._kept = VersionedCache(size)
+        self._localized = VersionedCache(LOCALIZED_CACHE_SIZE)
+        # Every (msgctxt, msgid) a translator is asked for, for completeness figures.
+        content_messages = tuple((m.context, m.source) for procedure in library for m in procedure.messages())
+        self.messages = content_messages + tuple(ui_messages)
+
+    def state(self) -> tuple:
+        """Identity of the catalogs in service: responses are functions of the request and of this."""
+        return self.catalogs.state()
+
+    def _version(self, locale: str) -> CatalogVersion | None:
+        return self.catalogs.get(locale).version
+
+    def _all_versions(self) -> tuple:
+        return tuple(self._version(locale) for locale in self.locales)
+
+    def modified(self, procedure: Procedure, locale: str) -> float:
+        """When a procedure or its locale's catalog last changed (Last-Modified), in seconds."""
+        return max(procedure.modified, _mtime(self._version(locale)))
+
+    # -- domain ---------------------------------------------------------------------------
+
+    def procedure(self, slug: str) -> Procedure | None:
+        """The procedure with this slug, or None."""
+        return self.library.get(slug)
+
+    def localized(self, slug: str, locale: str) -> LocalizedProcedure | None:
+        """A procedure translated into a locale (English per block where needed)."""
+        procedure = self.library.get(slug)
+        if procedure is None:
+            return None
+        catalog = self.catalogs.get(locale)
+        return self._localized.get(("localized", slug, locale), catalog.version, lambda: localize(procedure, catalog))
+
+    def heading(self, slug: str, locale: str) -> LocalizedHeading | None:
+        """A procedure's title and summary in a locale, for the lists."""
+        procedure = self.library.get(slug)
+        if procedure is None:
+            return None
+        catalog = self.catalogs.get(locale)
+        return self._kept.get(("heading", slug, locale), catalog.version, lambda: localize_heading(procedure, catalog))
+
+    def complete_locales(self, procedure: Procedure) -> list[str]:
+        """Locales in which every string of the procedure is translated."""
+
+        def build() -> list[str]:
+            messages = procedure.messages()
+            return [
+                locale
+                for locale in self.locales
+                if locale == DEFAULT_LOCALE or all(self.catalogs.get(locale).has(m.context, m.source) for m in messages)
+            ]
+
+        return self._kept.get(("complete", procedure.slug), self._all_versions(), build)
+
+    def completeness(self, locale: str) -> float:
+        """Share of all messages (content and UI) translated in a locale, 0 to 1."""
+        if locale == DEFAULT_LOCALE or not self.messages:
+            return 1.0
+        catalog = self.catalogs.get(locale)
+        translated = sum(1 for context, message in self.messages if catalog.has(context, message))
+        return translated / len(self.messages)
+
+    # -- pages ----------------------------------------------------------------------------
+
+    def procedure_page(self, page: LocalizedProcedure, catalog: LocaleCatalog) -> str:
+        """The HTML page of a localised procedure (served, exported and previewed alike)."""
+        slug = page.procedure.slug
+        return self.renderer.render(
+            "procedure.html",
+            catalog,
+            page=page,
+            procedure=page.procedure,
+            json_ld=json_ld(page),
+            alternate_url=lambda code: urls.page_procedure(slug, code),
+        )
+
+    def embed_page(self, page: LocalizedProcedure, base_url: str, template: str, link_target: str | None,
+                   **context) -> Representation:
+        """An embed document or fragment: the same localised procedure, with absolute links to ``base_url``."""
+        base = base_url.rstrip("/")
+        html = self.renderer.render(
+            template,
+            self.catalogs.get(page.locale),
+            page=page,
+            level=1,
+            link_target=link_target,
+            canonical_url=base + urls.page_procedure(page.procedure.slug, page.locale),
+            absolute=lambda fragment: absolute_links(fragment, base, link_target),
+            **context,
+        )
+        return Representation.build(html.encode("utf-8"), HTML, self.modified(page.procedure, page.locale), page.locale)
+
+    def oembed_document(self, page: LocalizedProcedure, base_url: str, partner_id: str, width: int, height: int,
+                        cache_age: int) -> dict:
+        """oEmbed 1.0 ``rich`` JSON for a procedure page: its html is the copy-paste embed snippet."""
+        base = base_url.rstrip("/")
+        catalog = self.catalogs.get(page.locale)
+        snippet = self.renderer.render(
+            "oembed_snippet.html",
+            catalog,
+            slug=page.procedure.slug,
+            partner_id=partner_id,
+            width=width,
+            height=height,
+            title=page.title.text,
+            canonical_url=base + urls.page_procedure(page.procedure.slug, page.locale),
+            base_url=base,
+        )
+        return {
+            "version": "1.0",
+            "type": "rich",
+            "title": page.title.text,
+            "provider_name": catalog.gettext("Patient education"),
+            "provider_url": base + "/",
+            "cache_age": cache_age,
+            "html": snippet,
+            "width": width,
+            "height": height,
+        }
+
+    def error_page(self, locale: str, status: int) -> str:
+        """An accessible page saying, in the reader's language, that a request failed and what to do."""
+        catalog = self.catalogs.get(locale)
+        if status == 404:
+            title, detail = catalog.gettext("Page not found"), catalog.gettext("We could not find the page you asked for.")
+        elif status < 500:
+            title = catalog.gettext("This request could not be answered")
+            detail = catalog.gettext("Please check the address and try again.")
+        else:
+            title = catalog.gettext("Something went wrong")
+            detail = catalog.gettext("Please try again in a few minutes.")
+        return self.renderer.render("error.html", catalog, title=title, detail=detail, alternate_url=urls.page_index)
+
+    # -- representations ------------------------------------------------------------------
+
+    def procedure_json(self, slug: str, locale: str) -> Representation | None:
+        """``GET /api/v1/procedures/{slug}?lang=locale``."""
+        procedure = self.library.get(slug)
+        if procedure is None:
+            return None
+
+        def build():
+            document = procedure_document(self.localized(slug, locale), self.locales)
+            return Representation.build(dump_json(document), JSON, self.modified(procedure, locale), locale)
+
+        return self._kept.get(("procedure.json", slug, locale), (self._version(locale),), build)
+
+    def procedure_html(self, slug: str, locale: str) -> Representation | None:
+        """``GET /{locale}/procedures/{slug}``."""
+        procedure = self.library.get(slug)
+        if procedure is None:
+            return None
+
+        def build():
+            html = self.procedure_page(self.localized(slug, locale), self.catalogs.get(locale))
+            return Representation.build(html.encode("utf-8"), HTML, self.modified(procedure, locale), locale)
+
+        return self._kept.get(("procedure.html", slug, locale), (self._version(locale),), build)
+
+    def procedures_json(self, locale: str) -> Representation:
+        """``GET /api/v1/procedures?lang=locale``."""
+
+        def build():
+            entries = [
+                procedure_summary(self.heading(p.slug, locale), self.complete_locales(p)) for p in self.library
+            ]
+            modified = max([self.modified(p, locale) for p in self.library], default=0.0)
+            document = {"locale": locale, "procedures": entries}
+            return Representation.build(dump_json(document), JSON, modified, locale)
+
+        return self._kept.get(("procedures.json", locale), self._all_versions(), build)
+
+    def index_html(self, locale: str) -> Representation:
+        """``GET /{locale}/``: the list of procedures as a page."""
+
+        def build():
+            entries = [self.heading(p.slug, locale) for p in self.library]
+            html = self.renderer.render(
+                "index.html",
+                self.catalogs.get(locale),
+                entries=entries,
+                alternate_url=urls.page_index,
+            )
+            modified = max([self.modified(p, locale) for p in self.library], default=_mtime(self._version(locale)))
+            return Representation.build(html.encode("utf-8"), HTML, modified, locale)
+
+        return self._kept.get(("index.html", locale), (self._version(locale),), build)
+
+    def locales_json(self) -> Representation:
+        """``GET /api/v1/locales``."""
+
+        def build():
+            document = [locale_document(locale_info(code), self.completeness(code)) for code in self.locales]
+            modified = max([_mtime(v) for v in self._all_versions()] + [p.modified for p in self.library])
+            return Representation.build(dump_json(document), JSON, modified, None)
+
+        return self._kept.get(("locales.json",), self._all_versions(), build)

@@ -1,0 +1,244 @@
+"""``contentapi i18n`` (extract, init, update, compile, stats, check) and ``contentapi tokens`` (add, revoke, list).
+
+The command-line glue of the i18n area (registered by ``init_app``). Every setting comes from
+the app's configuration, so the instance file and ``CONTENTAPI_*`` variables mean the same to
+the commands as to the server: the translations folder is ``--directory``, else
+``TRANSLATIONS_DIR``; content comes from ``CONTENT_DIR``; tokens from ``--file``, else
+``TOKENS``. Failures print one line to stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from contentapi.cli import fail
+from contentapi.i18n.locales import SUPPORTED_LOCALES, translatable_locale
+
+directory_option = click.option(
+    "--directory",
+    "-d",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Translations folder (default: CONTENTAPI_TRANSLATIONS_DIR or the repository's translations/).",
+)
+
+
+def translations_folder(directory: Path | None) -> Path:
+    """The folder to work on: ``--directory``, else the app's TRANSLATIONS_DIR."""
+    return Path(directory or current_app.config["TRANSLATIONS_DIR"])
+
+
+def content_folder() -> Path:
+    """The procedures folder to extract from: the app's CONTENT_DIR."""
+    return Path(current_app.config["CONTENT_DIR"])
+
+
+@click.group("i18n", cls=AppGroup)
+def i18n() -> None:
+    """Translation catalogs: extract, init, update, compile, stats, check."""
+
+
+@i18n.command("extract")
+@directory_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the template here instead of <directory>/messages.pot.")
+def extract_command(directory: Path | None, output: Path | None) -> None:
+    """Write messages.pot with every UI string and every content block."""
+    from contentapi.content import ContentError
+    from contentapi.i18n.workflow import extract
+
+    try:
+        path = extract(translations_folder(directory), content_folder(), output)
+    except ContentError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write the template: {error.strerror or error}")
+    click.echo(f"wrote {path}")
+
+
+@i18n.command("init")
+@click.argument("locale")
+@directory_option
+@click.option("--force", is_flag=True, help="Replace an existing catalog (its translations are lost).")
+def init_command(locale: str, directory: Path | None, force: bool) -> None:
+    """Start the catalog of LOCALE from messages.pot."""
+    from contentapi.i18n.workflow import WorkflowError, init
+
+    try:
+        path = init(translations_folder(directory), locale, force=force)
+    except WorkflowError as error:
+        fail(str(error), 2 if "not a served locale" in str(error) or "source language" in str(error) else 1)
+    click.echo(f"created {path}")
+
+
+@i18n.command("update")
+@directory_option
+@click.option("--no-fuzzy-matching", is_flag=True,
+              help="Do not carry old translations over to changed English; changed messages become untranslated.")
+@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+def update_command(directory: Path | None, no_fuzzy_matching: bool, locales: tuple[str, ...]) -> None:
+    """Merge messages.pot into every catalog; changed English becomes fuzzy with the previous msgid kept."""
+    from contentapi.i18n.workflow import WorkflowError, update
+
+    try:
+        written = update(translations_folder(directory), no_fuzzy_matching=no_fuzzy_matching, locales=list(locales) or None)
+    except WorkflowError as error:
+        fail(str(error))
+    click.echo(f"updated {len(written)} catalogs")
+
+
+@i18n.command("compile")
+@click.argument("locales", nargs=-1)
+@directory_option
+def compile_command(locales: tuple[str, ...], directory: Path | None) -> None:
+    """Check and compile catalogs into .mo atomically; a catalog with errors is refused (its .mo is kept)."""
+    from contentapi.i18n.workflow import WorkflowError, compile_catalogs
+
+    folder = translations_folder(directory)
+    try:
+        report = compile_catalogs(folder, list(locales) or None)
+    except WorkflowError as error:
+        fail(str(error), 2)
+    except OSError as error:
+        fail(f"cannot write a compiled catalog: {error.strerror or error}")
+    for findings in report.refused.values():
+        for finding in findings:
+            click.echo(finding.format(), err=True)
+    click.echo(f"compiled {len(report.compiled)} catalogs in {folder}")
+    if report.refused:
+        fail(f"refused {', '.join(report.refused)}: fix the errors above (contentapi i18n check)")
+
+
+@i18n.command("stats")
+@directory_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def stats_command(directory: Path | None, as_json: bool) -> None:
+    """Per locale: translated, fuzzy, untranslated, stale (English changed) and percent."""
+    from contentapi.i18n.workflow import WorkflowError, stats
+
+    try:
+        figures = stats(translations_folder(directory))
+    except (WorkflowError, OSError, UnicodeDecodeError) as error:
+        fail(str(error))
+    if as_json:
+        click.echo(json.dumps([item.to_dict() for item in figures], indent=2))
+        return
+    click.echo(f"{'locale':<8} {'translated':>10} {'fuzzy':>6} {'untranslated':>12} {'stale':>6} {'percent':>8}")
+    for item in figures:
+        click.echo(
+            f"{item.locale:<8} {item.translated:>10} {item.fuzzy:>6} {item.untranslated:>12} {item.stale:>6} {item.percent:>7.1f}%"
+        )
+
+
+@i18n.command("check")
+@click.argument("targets", nargs=-1)
+@directory_option
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--list", "list_checks", is_flag=True, help="List every check id with its severity and exit.")
+def check_command(targets: tuple[str, ...], directory: Path | None, output_format: str, list_checks: bool) -> None:
+    """Check catalogs (every locale, or the LOCALEs and .po FILEs given). Exit 0 clean, 1 errors, 2 usage."""
+    from contentapi.i18n.catalogs import catalog_paths
+    from contentapi.i18n.checks import CHECKS, check_po_file, has_errors, summary
+
+    if list_checks:
+        for name, (severity, meaning) in CHECKS.items():
+            click.echo(f"{name:<20} {severity:<8} {meaning}")
+        return
+    folder = translations_folder(directory)
+    files: list[tuple[Path, str | None]] = []
+    for target in targets or SUPPORTED_LOCALES[1:]:
+        code = translatable_locale(target)
+        if code is not None and not Path(target).is_file():
+            path = catalog_paths(folder, code)[0]
+            if path.exists() or targets:
+                files.append((path, code))
+        elif Path(target).is_file():
+            files.append((Path(target), None))
+        else:
+            raise click.UsageError(f"{target!r} is neither a served locale ({', '.join(SUPPORTED_LOCALES[1:])}) nor a file")
+    findings = []
+    for path, code in files:
+        findings.extend(check_po_file(path, code))
+    if output_format == "json":
+        document = {"files": [str(path) for path, _ in files], **summary(findings), "findings": [f.to_dict() for f in findings]}
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            click.echo(finding.format())
+        counts = summary(findings)
+        click.echo(f"{len(files)} catalogs: {counts['errors']} errors, {counts['warnings']} warnings", err=True)
+    sys.exit(1 if has_errors(findings) else 0)
+
+
+@click.group("tokens", cls=AppGroup)
+@click.option("--file", "token_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tokens file (default: the TOKENS setting, CONTENTAPI_TOKENS).")
+@click.pass_context
+@with_appcontext
+def tokens(context: click.Context, token_file: Path | None) -> None:
+    """Translator tokens for publishing over HTTP (stored only as hashes)."""
+    path = token_file or current_app.config.get("TOKENS")
+    if not path:
+        raise click.UsageError("set CONTENTAPI_TOKENS (or --file) to the tokens file")
+    from contentapi.i18n.tokens import TokenStore
+
+    context.obj = TokenStore(path)
+
+
+@tokens.command("add")
+@click.argument("name")
+@click.option("--locales", required=True, help="Comma-separated locales this token may publish, e.g. es,ar.")
+@click.pass_obj
+def tokens_add(store, name: str, locales: str) -> None:
+    """Create a token for translator NAME and print it once (only its hash is stored)."""
+    from contentapi.i18n.tokens import TokenError, parse_locales
+
+    try:
+        token = store.add(name, parse_locales(locales))
+    except TokenError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write {store.path}: {error.strerror or error}")
+    click.echo(token)
+    click.echo(f"token for {name} ({locales}) created; it is shown only this once", err=True)
+
+
+@tokens.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def tokens_revoke(store, name: str) -> None:
+    """Delete translator NAME's token; it stops working at once in every server."""
+    from contentapi.i18n.tokens import TokenError
+
+    try:
+        store.revoke(name)
+    except TokenError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write {store.path}: {error.strerror or error}")
+    click.echo(f"revoked {name}")
+
+
+@tokens.command("list")
+@click.pass_obj
+def tokens_list(store) -> None:
+    """The names and locales of every token (never the tokens)."""
+    from contentapi.i18n.tokens import TokenError
+
+    try:
+        for entry in store.names():
+            click.echo(f"{entry['name']}\t{','.join(entry['locales'] or [])}\t{entry['created']}")
+    except TokenError as error:
+        fail(str(error))
+
+
+def init_app(app: Flask) -> None:
+    """Register ``contentapi i18n`` and ``contentapi tokens``."""
+    app.cli.add_command(i18n)
+    app.cli.add_command(tokens)

@@ -1,0 +1,216 @@
+"""What the tests share besides fixtures: real servers on loopback (werkzeug in a thread, gunicorn
+as a deployment runs it), one-request HTTP helpers, compiled catalogs, a headless Chromium, and
+polling with a deadline instead of sleeping."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from werkzeug.serving import make_server
+
+from contentapi.config import REPOSITORY_DIR
+from contentapi.i18n.workflow import compiled_copy
+
+SLUG = "kyphoplasty-and-vertebroplasty"
+OLD_SENTENCE = "Heavy lifting and any strenuous activities"
+NEW_SENTENCE = "Heavy lifting, bending and any strenuous activities"
+T = TypeVar("T")
+
+
+def copy_translations(destination: Path) -> Path:
+    """Copy the repository's .po and .pot files into ``destination`` and compile them there."""
+    return compiled_copy(REPOSITORY_DIR / "translations", destination)
+
+
+def edited_content(tmp_path: Path) -> Path:
+    """A copy of the content folder with one English sentence of the seed page changed."""
+    import shutil
+
+    from contentapi.config import DEFAULTS
+
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULTS["CONTENT_DIR"], content)
+    seed = content / f"{SLUG}.md"
+    text = seed.read_text(encoding="utf-8")
+    assert text.count(OLD_SENTENCE) == 1
+    seed.write_text(text.replace(OLD_SENTENCE, NEW_SENTENCE), encoding="utf-8")
+    return content
+
+
+def compile_all(translations_dir: Path) -> None:
+    """Compile every locale's .po in a folder *without* checking it: a catalog put on disk by hand,
+    hostile or broken, as the service must survive it."""
+    from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
+    from contentapi.i18n.locales import SUPPORTED_LOCALES, translatable_locale
+
+    for locale in filter(translatable_locale, SUPPORTED_LOCALES):
+        po_path, mo_path = catalog_paths(translations_dir, locale)
+        if po_path.exists():
+            atomic_write(mo_path, compile_po_bytes(po_path.read_bytes(), locale))
+
+
+def wait_until(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05, message: str = "condition") -> T:
+    """Poll ``check`` until it returns something true and return it; fail the test at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"{message} not reached within {timeout} s")
+        time.sleep(interval)
+
+
+@dataclass
+class HttpResponse:
+    """What came back over the wire."""
+
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        """The body as JSON."""
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        """The body as UTF-8 text."""
+        return self.body.decode("utf-8")
+
+
+def http_request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+                 timeout: float = 20):
+    """One request on a fresh loopback connection: (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+class LiveServer:
+    """A real HTTP server for an app, in a thread, on a port the system chose (no race)."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def request(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None) -> HttpResponse:
+        """Send one request over a fresh connection and read the whole response."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
+            if body is not None:
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+            response = connection.getresponse()
+            return HttpResponse(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
+    def get(self, path: str, **headers) -> HttpResponse:
+        """GET with headers given as keyword arguments (underscores become hyphens)."""
+        return self.request("GET", path, {name.replace("_", "-"): value for name, value in headers.items()})
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def listening_socket() -> socket.socket:
+    """A socket listening on 127.0.0.1 at a port the system chose, to hand to a server process.
+
+    The server inherits the socket itself, so no other process can take the port between choosing
+    it and binding it (the race of asking for a free port and binding later).
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    listener.set_inheritable(True)
+    return listener
+
+
+class GunicornServer:
+    """A real gunicorn serving ``contentapi:create_app()`` on loopback, configured through
+    ``CONTENTAPI_*`` environment variables as a deployment would be."""
+
+    def __init__(self, settings: dict[str, str], log: Path, workers: int = 2, worker_class: str = "sync",
+                 threads: int = 1, preload: bool = False):
+        self.listener = listening_socket()
+        self.port = self.listener.getsockname()[1]
+        self.workers = workers
+        environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
+        command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
+                   "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+                   "--graceful-timeout", "5", "--log-level", "warning"]
+        if preload:
+            command.append("--preload")
+        self.log_path = log
+        self.log = open(log, "wb")  # noqa: SIM115 - gunicorn writes to it until stop()
+        self.process = subprocess.Popen([*command, "contentapi:create_app()"], env=environment,
+                                        stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(self.listener.fileno(),))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if http_request(self.port, "GET", "/healthz", timeout=5)[0] == 200 and len(self.worker_pids()) == workers:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
+
+    def worker_pids(self) -> set[int]:
+        """The worker processes gunicorn runs now."""
+        from audits.browser import descendants
+
+        return set(descendants(self.process.pid))
+
+    def stop(self) -> None:
+        """Stop gracefully, then kill if it takes too long."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        self.listener.close()
+
+
+def start_chromium(width: int = 1280, height: int = 900):
+    """A new headless Chromium session, with the audit's flags, through the chromedriver on PATH
+    (never Selenium Manager, which would try to download one)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from audits.browser import BrowserError, chromium_options, find_chromedriver
+
+    try:
+        driver_path = find_chromedriver(None)
+    except BrowserError as error:
+        pytest.fail(f"{error}: run scripts/setup")
+    return webdriver.Chrome(service=Service(executable_path=driver_path), options=chromium_options(width, height))
