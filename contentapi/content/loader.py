@@ -21,6 +21,8 @@ from contentapi.content.model import SECTION_IDS, Block, Library, Procedure, Sec
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Each procedure's translations are a gettext domain named by its slug; "messages" is the interface's.
+RESERVED_SLUG = "messages"
 HEADING_ID = re.compile(r"^(?P<text>.*?)\s*\{#(?P<id>[^}\s]+)\}\s*$")
 REQUIRED_KEYS = ("slug", "title", "summary", "reviewed", "next_review", "attribution")
 KNOWN_KEYS = set(REQUIRED_KEYS) | {
@@ -235,6 +237,8 @@ def _build_procedure(meta: dict, key_lines: dict[str, int], sections, path: Path
     slug = meta["slug"]
     if not isinstance(slug, str) or not SLUG_PATTERN.match(slug) or len(slug) > 100:
         raise ContentError(path, key_lines["slug"], "slug must be lowercase letters, digits and single hyphens")
+    if slug == RESERVED_SLUG:
+        raise ContentError(path, key_lines["slug"], f'slug "{slug}" is reserved: it names the interface catalog')
     reviewed = _date(meta, "reviewed", key_lines, path)
     next_review = _date(meta, "next_review", key_lines, path)
     if next_review <= reviewed:

@@ -47,7 +47,11 @@ class PoSyntaxError(ValueError):
 
 @dataclass
 class PoEntry:
-    """One entry of a .po file as written, with the line of its first keyword."""
+    """One entry of a .po file as written, with the line of its first keyword.
+
+    ``first_line`` and ``last_line`` span the whole entry as written, its comments included, so an
+    entry can be moved to another file byte for byte (``contentapi.i18n.domains``).
+    """
 
     line: int
     context: str | None = None
@@ -59,6 +63,8 @@ class PoEntry:
     translator_comments: list[str] = field(default_factory=list)
     extracted_comments: list[str] = field(default_factory=list)
     previous_msgid: str | None = None
+    first_line: int = 0
+    last_line: int = 0
 
     @property
     def is_header(self) -> bool:
@@ -139,10 +145,23 @@ def _unquote_lenient(text: str) -> str:
         return text
 
 
-def parse_po_text(text: str) -> list[PoEntry]:
-    """Parse .po text strictly into entries (obsolete ``#~`` entries are skipped); raise PoSyntaxError."""
+@dataclass(frozen=True)
+class ObsoleteBlock:
+    """A ``#~`` entry as written: kept by .po editors, never compiled."""
+
+    first_line: int
+    last_line: int
+    context: str | None
+
+
+def parse_po_text(text: str, obsolete: list[ObsoleteBlock] | None = None) -> list[PoEntry]:
+    """Parse .po text strictly into entries; raise PoSyntaxError.
+
+    Obsolete ``#~`` entries are not entries; when ``obsolete`` is given, their spans are added to it.
+    """
     entries: list[PoEntry] = []
-    pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None}
+    pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None, "first": 0}
+    obsolete_block: list = []  # [first line, last line, context] of the #~ lines being read
     current: PoEntry | None = None
     last_field: tuple[str, int | None] | None = None
     state = "start"  # start | ctxt | id | plural | str
@@ -164,18 +183,37 @@ def parse_po_text(text: str) -> list[PoEntry]:
         entries.append(current)
         current = None
 
+    def close_obsolete() -> None:
+        if obsolete_block and obsolete is not None:
+            obsolete.append(ObsoleteBlock(*obsolete_block))
+        obsolete_block.clear()
+
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         stripped = line.strip()
         if not stripped:
             continue
+        if stripped.startswith("#~"):
+            # Obsolete entries are kept by tools but never compiled; the comments above one are its own.
+            if state == "str":
+                finish()
+                state, last_field = "start", None
+            if not obsolete_block:
+                obsolete_block[:] = [pending_comments["first"] or number, number, None]
+                _clear_pending(pending_comments)
+            obsolete_block[1] = number
+            match = re.match(r"#~\s*msgctxt\s+(.*)$", stripped)
+            if match:
+                obsolete_block[2] = _unquote_lenient(match.group(1))
+            continue
+        close_obsolete()
         if stripped.startswith("#"):
             if state == "str":
                 finish()
                 state = "start"
                 last_field = None
-            if stripped.startswith("#~"):
-                continue  # obsolete entries are kept by tools but never compiled
+            if not pending_comments["first"]:
+                pending_comments["first"] = number
             if stripped.startswith("#,"):
                 pending_comments["flags"].update(flag.strip() for flag in stripped[2:].split(",") if flag.strip())
             elif stripped.startswith("#."):
@@ -195,6 +233,7 @@ def parse_po_text(text: str) -> list[PoEntry]:
             if last_field is None or current is None:
                 raise PoSyntaxError(number, "a string continuation line outside an entry")
             value = _unquote(stripped, number)
+            current.last_line = number
             name, index = last_field
             if name == "msgctxt":
                 current.context += value
@@ -247,6 +286,8 @@ def parse_po_text(text: str) -> list[PoEntry]:
                 raise PoSyntaxError(number, f"msgstr[{index}] appears twice")
             current.msgstr[index] = value
             state, last_field = "str", ("msgstr", index)
+        current.last_line = number
+    close_obsolete()
     if current is not None:
         finish()
     elif state == "ctxt":
@@ -267,12 +308,19 @@ def _new_entry(line: int, pending: dict) -> PoEntry:
         translator_comments=list(pending["translator"]),
         extracted_comments=list(pending["extracted"]),
         previous_msgid=pending["previous"],
+        first_line=pending["first"] or line,
+        last_line=line,
     )
+    _clear_pending(pending)
+    return entry
+
+
+def _clear_pending(pending: dict) -> None:
     pending["flags"] = set()
     pending["translator"] = []
     pending["extracted"] = []
     pending["previous"] = None
-    return entry
+    pending["first"] = 0
 
 
 def parse_header(entry: PoEntry) -> dict[str, str]:
@@ -293,6 +341,12 @@ class PoFile:
 
     data: bytes
     entries: tuple[PoEntry, ...]
+    obsolete: tuple[ObsoleteBlock, ...] = ()
+
+    @property
+    def lines(self) -> list[str]:
+        """The file's text as lines (line N is ``lines[N - 1]``), for moving entries as written."""
+        return decode_po(self.data).split("\n")
 
     @property
     def header(self) -> PoEntry | None:
@@ -335,7 +389,9 @@ def decode_po(data: bytes) -> str:
 
 def read_po(data: bytes) -> PoFile:
     """Decode and parse .po bytes; PoDecodeError or PoSyntaxError say why they cannot be read."""
-    return PoFile(bytes(data), tuple(parse_po_text(decode_po(data))))
+    obsolete: list[ObsoleteBlock] = []
+    entries = parse_po_text(decode_po(data), obsolete)
+    return PoFile(bytes(data), tuple(entries), tuple(obsolete))
 
 
 def compile_mo(po: PoFile) -> bytes:
