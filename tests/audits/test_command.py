@@ -64,7 +64,7 @@ def test_junit_has_one_case_per_page_and_check(broken_run):
     _, folder = broken_run
     root = ElementTree.parse(folder / "r.xml").getroot()
     cases = root.findall(".//testcase")
-    assert len(cases) == 3 * 9
+    assert len(cases) == 3 * 11
     failed = {(case.get("classname"), case.get("name")) for case in cases if case.find("failure") is not None}
     assert failed == {("/missing-alt.html", "axe"), ("/outline-none.html", "focus-visible")}
 
