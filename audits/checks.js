@@ -356,7 +356,7 @@ if (!audit) {
     return measured;
   };
 
-  audit.contrast = function (elements, textual, wanted) {
+  audit.contrast = function (elements, textual) {
     /* Every element with visible text of its own, in document order: failures, reviews and a count.
        The page is scrolled so that each text is hit-tested in the viewport, then scrolled back. */
     var cache = new Map();
@@ -367,7 +367,7 @@ if (!audit) {
     }
     var canvas = audit.canvasColor(), startX = window.scrollX, startY = window.scrollY;
     audit.forced = window.matchMedia("(forced-colors: active)").matches;
-    var failures = [], reviews = [], measuredCount = 0, scripts = {}, all = wanted ? [] : null;
+    var failures = [], reviews = [], measuredCount = 0, scripts = {};
     for (var i = 0; i < elements.length; i++) {
       if (!textual[i] || !elements[i].isConnected) { continue; }
       var element = elements[i], rects = audit.textRects(element);
@@ -379,7 +379,6 @@ if (!audit) {
       measuredCount += 1;
       var script = audit.scriptOf(audit.ownText(element));
       scripts[script] = (scripts[script] || 0) + 1;
-      if (all) { measured.index = i; all.push(measured); }
       if (measured.review) {
         if (measured.exact < measured.threshold) { reviews.push(audit.withElement(element, measured)); }
       } else if (measured.exact < measured.threshold) {
@@ -387,7 +386,7 @@ if (!audit) {
       }
     }
     window.scrollTo(startX, startY);
-    return { failures: failures, reviews: reviews, measured: measuredCount, scripts: scripts, all: all };
+    return { failures: failures, reviews: reviews, measured: measuredCount, scripts: scripts };
   };
 
   audit.withElement = function (element, measured) {
@@ -452,6 +451,18 @@ if (!audit) {
   };
   audit.segmenters = {};
 
+  audit.stateSensitive = function (elements, textual, checks, into) {
+    /* What a state can change, measured into `into`: contrast (text and controls), broken words and layout. */
+    if (checks.indexOf("contrast") >= 0) {
+      into.contrast = audit.contrast(elements, textual);
+      into.controls = audit.controls();
+    }
+    if (checks.indexOf("reflow") >= 0) {
+      into.words = audit.brokenWords(elements, textual);
+      into.layout = audit.layout();
+    }
+  };
+
   audit.headings = function () {
     /* The headings a screen reader lists, in document order: level and description. */
     var list = [], all = document.querySelectorAll("h1, h2, h3, h4, h5, h6, [role=heading]");
@@ -490,7 +501,9 @@ if (!audit) {
       described.type = input.type;
       described.name = input.name;
       described.checked = input.checked;
-      described.box = [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height];
+      described.rect = [box.left, box.top, box.width, box.height];
+      described.viewport = [window.innerWidth, window.innerHeight];
+      described.scroll = [window.scrollX, window.scrollY];
       list.push(described);
     }
     audit.controlList = Array.prototype.filter.call(inputs, function (input) {
@@ -541,14 +554,7 @@ if (op === "collect") {
   if (checks.indexOf("resize-text") >= 0) { result.resizeText = audit.resizeText(); }
   if (checks.indexOf("text-spacing") >= 0) { result.textSpacing = audit.textSpacing(); }
   if (checks.indexOf("headings") >= 0) { result.headings = audit.headings(); }
-  if (checks.indexOf("contrast") >= 0) {
-    result.contrast = audit.contrast(elements, textual, request.all);
-    result.controls = audit.controls();
-  }
-  if (checks.indexOf("reflow") >= 0) {
-    result.words = audit.brokenWords(elements, textual);
-    result.layout = audit.layout();
-  }
+  audit.stateSensitive(elements, textual, checks, result);
   result.viewport = [window.innerWidth, window.innerHeight, window.outerWidth, window.outerHeight];
   return result;
 }
@@ -557,13 +563,8 @@ if (op === "state") {
      document (its elements as listed by "collect", their visibility measured again). */
   var stateChecks = request.checks, stateResult = {}, stateElements = audit.state.elements, stateTextual = [];
   for (var s = 0; s < stateElements.length; s++) { stateTextual.push(stateElements[s].isConnected && !!audit.ownText(stateElements[s]) && audit.visible(stateElements[s])); }
-  if (stateChecks.indexOf("contrast") >= 0) {
-    stateResult.contrast = audit.contrast(stateElements, stateTextual, request.all);
-    stateResult.controls = audit.controls();
-  }
+  audit.stateSensitive(stateElements, stateTextual, stateChecks, stateResult);
   if (stateChecks.indexOf("reflow") >= 0) {
-    stateResult.words = audit.brokenWords(stateElements, stateTextual);
-    stateResult.layout = audit.layout();
     if (request.narrow) {
       var measuredNow = audit.measure(), foundNow = audit.difference(measuredNow, "reflow");
       for (var k in measuredNow.outside) {

@@ -235,23 +235,33 @@ def control_state_problems(browser, controls: list[dict]) -> list[Finding]:
     group in one screenshot, checkboxes with themselves toggled (without events, then toggled back)."""
     if not controls:
         return []
-    view_width, view_height, scroll_x, scroll_y = browser.execute(
-        "return [window.innerWidth, window.innerHeight, window.scrollX, window.scrollY]")
+    view_width, view_height = controls[0]["viewport"]
 
     def on_screen(control):
-        left, top, width, height = control["box"]
-        return left - scroll_x >= 0 and top - scroll_y >= 0 and left - scroll_x + width <= view_width and top - scroll_y + height <= view_height
+        left, top, width, height = control["rect"]
+        return left >= 0 and top >= 0 and left + width <= view_width and top + height <= view_height
 
     shown = [control for control in controls if on_screen(control)]
     if not shown:
         return []
+    # One small picture around the controls on screen (a whole-viewport PNG costs ten times as much).
+    area_left = int(min(control["rect"][0] for control in shown))
+    area_top = int(min(control["rect"][1] for control in shown))
+    area = (area_left, area_top, int(max(c["rect"][0] + c["rect"][2] for c in shown)) + 1 - area_left,
+            int(max(c["rect"][1] + c["rect"][3] for c in shown)) + 1 - area_top)
+    scroll = tuple(controls[0]["scroll"])
 
     def crop(image, control):
-        left, top, width, height = control["box"]
-        x, y = int(round(left - scroll_x)), int(round(top - scroll_y))
+        left, top, width, height = control["rect"]
+        x, y = int(round(left)) - area_left, int(round(top)) - area_top
         return image.crop((x, y, x + int(round(width)), y + int(round(height))))
 
-    before = browser.capture()
+    if browser.cdp:
+        before = browser.capture(area, scroll)
+    else:
+        view = browser.capture()
+        area_left = area_top = 0
+        before = view
     pairs = []
     groups: dict[str, list[dict]] = {}
     for control in shown:
@@ -266,7 +276,7 @@ def control_state_problems(browser, controls: list[dict]) -> list[Finding]:
     if boxes:
         call(browser, {"op": "flipCheckboxes"})
         try:
-            after = browser.capture()
+            after = browser.capture(area, scroll) if browser.cdp else browser.capture()
         finally:
             call(browser, {"op": "flipCheckboxes"})
         for box in boxes:

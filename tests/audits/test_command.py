@@ -140,6 +140,8 @@ def test_base_url_and_sitemap_audit_a_running_service(live_server, tmp_path):
     (["--update-baseline"], "--update-baseline needs --baseline"),
     (["--base-url", "http://127.0.0.1:9"], "cannot reach"),
     (["--url", "ftp://example.test/"], "is not an http(s) or file URL"),
+    (["--states", "sepia"], "unknown state 'sepia'"),
+    (["--states", "light+dark"], "asks for both light and dark"),
 ])
 def test_could_not_run_exits_2_with_one_line(arguments, message):
     """Bad options, no browser, or nothing auditable: exit 2 with one line on stderr."""

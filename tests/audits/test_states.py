@@ -51,9 +51,10 @@ def test_each_state_is_rendered_as_a_browser_in_it(state_run):
     header = state_run["tall-header.html"].checks["reflow"].violations
     assert [(finding.rule, finding.states) for finding in header] == [("reflow-content-below-first-screen", ["dark+narrow+reader"])]
     low = state_run["low-contrast.html"]
-    for check in ("axe", "contrast"):
-        states = low.checks[check].violations[0].states
-        assert "forced-colors" not in states and {"light", "dark", "dark+print"} <= set(states), (check, states)
+    states = low.checks["contrast"].violations[0].states
+    assert "forced-colors" not in states and {"light", "dark", "dark+print"} <= set(states), states
+    # axe's color-contrast runs in the first state; after it our contrast check measures for both.
+    assert low.checks["axe"].violations[0].states == ["light"]
     assert all(state["status"] == "audited" for state in low.states)
     assert [state["state"] for state in low.states] == list(DEFAULT_STATES)
 
