@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--duration", type=positive_seconds, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
     audit.add_argument("--repeat", type=positive_int, default=3, help="runs of each configuration, median reported (default 3)")
-    everything = sub.add_parser("all", help="sweep, api, scale, publish and audit, one after the other; "
+    catalogs = sub.add_parser("catalogs", help="5: 1, 1000 and 10000 procedures: first start, start-up, publishing one catalog")
+    catalogs.add_argument("--sizes", type=parse_sizes, default=(1, 1000, 10000), help="library sizes (default 1,1000,10000)")
+    catalogs.add_argument("--publishes", type=positive_int, default=10, help="publishes timed per size (default 10)")
+    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit and catalogs, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     return parser
@@ -97,6 +100,11 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         from benchmarks import audit
 
         return audit.run(quick=quick, repeat=1 if quick else getattr(args, "repeat", 3))
+    if name == "catalogs":
+        from benchmarks import catalogs
+
+        return catalogs.run(sizes=(1, 100) if quick else getattr(args, "sizes", catalogs.SIZES),
+                            publishes=3 if quick else getattr(args, "publishes", catalogs.PUBLISHES))
     raise BenchmarkError(f"unknown benchmark {name!r}")
 
 
@@ -106,6 +114,7 @@ TITLES = {
     "scale": "2. Scale",
     "publish": "3. Publishing under load",
     "audit": "4. Audit against the axe CLI",
+    "catalogs": "5. Catalogs at library scale",
 }
 
 
@@ -142,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "all":
             skip = {name.strip() for name in args.skip.split(",") if name.strip()}
             outcomes = {}
-            for name in ("sweep", "api", "scale", "publish", "audit"):
+            for name in ("sweep", "api", "scale", "publish", "audit", "catalogs"):
                 if name in skip:
                     continue
                 started = time.monotonic()

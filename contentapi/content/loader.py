@@ -6,7 +6,6 @@ so the service never starts with half of its content.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -47,19 +46,23 @@ class ContentError(Exception):
         super().__init__(f"{path}:{line}: {message}")
 
 
-def load_library(content_dir: Path | str) -> Library:
+def load_library(content_dir: Path | str, cache: Path | None = None) -> Library:
     """Parse every ``*.md`` file in ``content_dir`` into a Library.
 
     Raises ContentError for the first malformed file, duplicate slug or dangling
-    related slug, so a deployment either loads all of its content or none.
+    related slug, so a deployment either loads all of its content or none. With ``cache`` (a
+    file this process may write), files unchanged since they were last parsed are read back
+    from it instead (``contentapi.content.cache``): a library of thousands starts in seconds.
     """
+    from contentapi.content.cache import ParsedFiles
+
     folder = Path(content_dir)
     if not folder.is_dir():
         raise ContentError(folder, 0, "content folder does not exist")
+    parsed = ParsedFiles(cache)
     procedures: dict[str, Procedure] = {}
     for path in sorted(folder.glob("*.md")):
-        procedure = parse_procedure(path.read_bytes(), path)
-        procedure = dataclasses.replace(procedure, modified=path.stat().st_mtime)
+        procedure = parsed.get(path, lambda path=path: parse_procedure(path.read_bytes(), path))
         if procedure.slug in procedures:
             first = procedures[procedure.slug].path
             raise ContentError(
@@ -72,6 +75,7 @@ def load_library(content_dir: Path | str) -> Library:
                 raise ContentError(
                     procedure.path, procedure.key_lines.get("related", 1), f'related slug "{slug}" is not a procedure'
                 )
+    parsed.save()
     return Library(dict(sorted(procedures.items())))
 
 

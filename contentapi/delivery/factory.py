@@ -22,6 +22,7 @@ from contentapi.i18n.revisions import FileRevisionStore, RevisionStore, StoreErr
 
 EXTENSION = "contentapi.delivery"
 REVISIONS_FOLDER = ".revisions"
+LIBRARY_CACHE = "library.json"
 logger = logging.getLogger("contentapi")
 
 
@@ -66,7 +67,7 @@ def build_service(settings, publisher: Publisher | None = None) -> ContentServic
     translations_dir = Path(settings["TRANSLATIONS_DIR"])
     if not translations_dir.is_dir():
         raise CatalogError(f"{translations_dir}: translations folder does not exist")
-    library = load_library(settings["CONTENT_DIR"])
+    library = load_library(settings["CONTENT_DIR"], cache=revisions_dir(settings) / LIBRARY_CACHE)
     publisher = publisher or build_publisher(settings)
     try:
         publisher.store.recover()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cached_property
 
 from contentapi.content.model import Library, Procedure
 from contentapi.delivery import urls
@@ -63,9 +64,14 @@ class ContentService:
         size = max(cache_size, len(library) * (3 * len(self.locales) + 1) + 2 * len(self.locales) + 8)
         self._kept = VersionedCache(size)
         self._localized = VersionedCache(LOCALIZED_CACHE_SIZE)
-        # Every (msgctxt, msgid) a translator is asked for, for completeness figures.
-        content_messages = tuple((m.context, m.source) for procedure in library for m in procedure.messages())
-        self.messages = content_messages + tuple(ui_messages)
+        self._ui_messages = tuple(ui_messages)
+
+    @cached_property
+    def messages(self) -> tuple[tuple[str | None, str], ...]:
+        """Every (msgctxt, msgid) a translator is asked for, for completeness figures (made when first
+        needed: a large library starts without it)."""
+        content = tuple((m.context, m.source) for procedure in self.library for m in procedure.messages())
+        return content + self._ui_messages
 
     def state(self) -> tuple:
         """Identity of the catalogs in service: responses are functions of the request and of this."""

@@ -92,17 +92,18 @@ class LocaleCatalog:
     is translated. Immutable once made: a newer manifest makes a new object."""
 
     def __init__(self, locale: str, manifest: Manifest | None = None, loader=None, carried: dict | None = None,
-                 problem: str | None = None):
+                 problem: str | None = None, attempt: int = 0):
         self.locale = locale
         self.manifest = manifest or Manifest(locale)
         self.problem = problem  # the manifest itself could not be read
+        self.attempt = attempt  # how many times damaged domains were tried again under this manifest
         self._loader = loader
         self._domains: dict[str, DomainCatalog] = dict(carried or {})
 
     @property
-    def version(self) -> int:
-        """Changes whenever anything of the locale is published."""
-        return self.manifest.sequence
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything of the locale is published, or a damaged domain is tried again."""
+        return self.manifest.sequence, self.attempt
 
     @classmethod
     def empty(cls, locale: str) -> "LocaleCatalog":
@@ -116,7 +117,7 @@ class LocaleCatalog:
 
     def with_domain(self, domain: str, data: bytes) -> "LocaleCatalog":
         """This catalog with one domain replaced by compiled bytes (a preview of an upload)."""
-        catalog = LocaleCatalog(self.locale, self.manifest, self._loader, {**self._domains}, self.problem)
+        catalog = LocaleCatalog(self.locale, self.manifest, self._loader, {**self._domains}, self.problem, self.attempt)
         catalog._domains[domain] = DomainCatalog(None, load_mo(data))
         return catalog
 
@@ -132,6 +133,11 @@ class LocaleCatalog:
     def loaded(self) -> dict[str, DomainCatalog]:
         """The domains loaded so far."""
         return dict(self._domains)
+
+    @property
+    def degraded(self) -> bool:
+        """True when a loaded domain serves something other than its current revision."""
+        return any(catalog.problem for catalog in self._domains.values())
 
     def revision_of(self, name: str) -> int | None:
         """The revision of a domain this worker serves (None: nothing, English)."""
@@ -170,6 +176,9 @@ class LocaleCatalog:
         return translations.gettext(message) is not None or translations.ngettext(message, message, 1) is not None
 
 
+RETRY_INTERVAL = 5.0  # seconds between attempts to load again a domain that could not be loaded
+
+
 class ServedCatalogs:
     """Every locale's catalogs as this worker serves them, following the store's manifests."""
 
@@ -181,6 +190,7 @@ class ServedCatalogs:
         self._identities: dict[str, object] = {}
         self._state: tuple = ()
         self._next_check = 0.0
+        self._next_retry = 0.0
         self._lock = threading.Lock()
         self._logged: set[tuple] = set()
         for locale in locales:
@@ -292,31 +302,38 @@ class ServedCatalogs:
             for locale in self.locales:
                 if locale != DEFAULT_LOCALE and self._follow(locale):
                     changed.append(locale)
-            self._next_check = time.monotonic() + self.check_interval
+            now = time.monotonic()
+            self._next_check = now + self.check_interval
+            if now >= self._next_retry:
+                self._next_retry = now + RETRY_INTERVAL
             return changed
 
     def _follow(self, locale: str) -> bool:
+        previous = self._catalogs[locale]
+        # Damaged domains are tried again now and then (a file restored, a database back).
+        retry = previous.degraded and time.monotonic() >= self._next_retry
         try:
             identity = self.store.identity(locale)
-            if identity is not None and identity == self._identities.get(locale):
+            if identity is not None and identity == self._identities.get(locale) and not retry:
                 return False
             manifest = self.store.manifest(locale)
         except (OSError, StoreError) as error:
             # The store is out of reach (a database restart) or its manifest damaged: keep serving
             # what this worker has (English at start-up), and say so in health().
             self._log_once((locale, "store", str(error)), "catalog store: %s; serving what this worker has", error)
-            previous = self._catalogs[locale]
             if previous.problem != str(error):
                 self._catalogs[locale] = LocaleCatalog(locale, previous.manifest, previous._loader, previous.loaded(),
-                                                       problem=str(error))
+                                                       problem=str(error), attempt=previous.attempt)
             return False
         self._identities[locale] = identity
-        previous = self._catalogs[locale]
+        attempt = 0
         if manifest.sequence == previous.manifest.sequence and previous.problem is None:
-            return False
+            if not retry:
+                return False
+            attempt = previous.attempt + 1  # what they serve meanwhile stays their last good
         carried = {name: catalog for name, catalog in previous.loaded().items()
                    if catalog.problem is None and manifest.domains.get(name) == catalog.served}
-        self._catalogs[locale] = LocaleCatalog(locale, manifest, self._loader_for(previous), carried)
+        self._catalogs[locale] = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt)
         return True
 
     def state(self) -> tuple:

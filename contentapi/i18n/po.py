@@ -101,6 +101,14 @@ def _unquote(text: str, line: int) -> str:
     text = text.strip()
     if len(text) < 2 or not text.startswith('"'):
         raise PoSyntaxError(line, "expected a quoted string")
+    if "\\" not in text:
+        # Most strings have no escape: the first quote after the opening one closes them.
+        end = text.find('"', 1)
+        if end == -1:
+            raise PoSyntaxError(line, "unterminated string (missing closing quote)")
+        if text[end + 1 :].strip():
+            raise PoSyntaxError(line, "text after the closing quote")
+        return text[1:end]
     out = []
     index = 1
     while index < len(text):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -26,8 +27,8 @@ from contentapi.i18n.catalogs import CatalogError, LocaleCatalog, atomic_write, 
 from contentapi.i18n.checks import ERROR, Finding, has_errors, read_and_check, removed_translations
 from contentapi.i18n.domains import (
     UI_DOMAIN,
-    catalog_domains,
     catalog_path,
+    is_domain,
     merge_catalogs,
     split_catalog,
     template_path,
@@ -329,16 +330,24 @@ class Publisher:
         imported: list[Revision] = []
         for locale in filter(translatable_locale, locales):
             candidates = []
-            for domain in catalog_domains(self.translations_dir, locale):
-                path = catalog_path(self.translations_dir, locale, domain)
+            folder = catalog_path(self.translations_dir, locale).parent
+            # os.scandir, not pathlib: this looks at every catalog of the library at every start.
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: (entry.name != f"{UI_DOMAIN}.po", entry.name))
+            except OSError:
+                continue
+            for entry in entries:
+                domain, suffix = entry.name[:-3], entry.name[-3:]
+                if suffix != ".po" or not is_domain(domain):
+                    continue
                 try:
-                    status = path.stat()
+                    status = entry.stat()
                 except OSError:
                     continue
                 key, signature = f"{locale}/{domain}", [status.st_ino, status.st_size, status.st_mtime_ns]
                 if cache.get(key) == signature:
                     continue
-                candidates.append((domain, path, key, signature))
+                candidates.append((domain, Path(entry.path), key, signature))
             if candidates:
                 imported += self._import_locale(locale, candidates, cache)
         self._save_cache(cache)

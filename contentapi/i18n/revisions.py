@@ -27,10 +27,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from contentapi.i18n.locales import to_babel_id
 
 MANIFEST = "current.json"
+PENDING = "pending.json"
 STAGING = ".staging"
 FORMAT = 2
 
@@ -103,9 +105,11 @@ class Revision:
         return cls(**{key: value for key, value in document.items() if key in names})
 
 
-@dataclass(frozen=True)
-class Pointer:
-    """What a manifest says of one domain: its current revision, and the hashes that prove its files."""
+class Pointer(NamedTuple):
+    """What a manifest says of one domain: its current revision, and the hashes that prove its files.
+
+    A tuple: a manifest of a library of thousands is read back into thousands of these.
+    """
 
     revision: int
     hash: str  # of the .po bytes
@@ -129,7 +133,7 @@ class Manifest:
             "locale": self.locale,
             "sequence": self.sequence,
             "last_revision": self.last_revision,
-            "domains": {name: [p.revision, p.hash, p.time, p.mo_hash] for name, p in sorted(self.domains.items())},
+            "domains": dict(sorted(self.domains.items())),
         }
         return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -139,8 +143,9 @@ class Manifest:
         document = json.loads(data)
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError("not a manifest of this format")
-        domains = {name: Pointer(int(item[0]), str(item[1]), str(item[2]), str(item[3]))
-                   for name, item in document["domains"].items()}
+        domains = {name: Pointer(*item) for name, item in document["domains"].items()}
+        if not all(len(item) == 4 and isinstance(item[0], int) for item in domains.values()):
+            raise ValueError("a pointer is not [revision, hash, time, mo_hash]")
         return cls(str(document["locale"]), int(document["sequence"]), int(document["last_revision"]), domains)
 
 
@@ -244,17 +249,21 @@ class FileRevisionStore(RevisionStore):
         <root>/<locale>/current.json            the manifest: the commit point is its rename
         <root>/<locale>/<domain>/<id>.po|.mo|.json   immutable revisions
         <root>/<locale>/lock                    serialises the publishers of a locale (flock)
+        <root>/<locale>/pending.json             what a publish is writing, until its manifest is in place
         <root>/.staging/                        files being written, renamed into place when whole
 
     Every file is written in ``.staging`` (named after the writing process), flushed to disk, then
     renamed into place, and the folder flushed after the rename; ``recover`` deletes what killed
-    processes left in ``.staging`` and the revisions a killed publish wrote but never committed.
+    processes left in ``.staging`` and the revisions a killed publish wrote but never committed
+    (named by its ``pending.json``), reading a handful of files whatever the size of the library.
     """
 
     def __init__(self, root: Path | str):
         self.root = Path(root)
         self.staging = self.root / STAGING
-        self._local = threading.local()
+        # The manifest last read per locale, with the identity of the file it was read from: a
+        # library's manifest is parsed again only when a commit replaced it.
+        self._read: dict[str, tuple[object, Manifest]] = {}
 
     def _locale_dir(self, locale: str) -> Path:
         return self.root / to_babel_id(locale)
@@ -264,6 +273,15 @@ class FileRevisionStore(RevisionStore):
 
     def manifest(self, locale: str) -> Manifest:
         """The locale's current manifest (an empty one before its first commit)."""
+        identity = self.identity(locale)
+        kept = self._read.get(locale)
+        if identity is not None and kept is not None and kept[0] == identity:
+            return kept[1]
+        manifest = self._parse_manifest(locale)
+        self._read[locale] = (identity, manifest)
+        return manifest
+
+    def _parse_manifest(self, locale: str) -> Manifest:
         path = self._locale_dir(locale) / MANIFEST
         try:
             data = path.read_bytes()
@@ -282,6 +300,8 @@ class FileRevisionStore(RevisionStore):
             status = (self._locale_dir(locale) / MANIFEST).stat()
         except FileNotFoundError:
             return None
+        except OSError as error:
+            raise StoreError("unavailable", f"{self._locale_dir(locale) / MANIFEST}: {error.strerror or error}") from None
         return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
     def read_file(self, locale: str, domain: str, revision: int, kind: str) -> bytes:
@@ -331,68 +351,88 @@ class FileRevisionStore(RevisionStore):
         finally:
             os.close(descriptor)  # closing releases the lock
 
-    def _write(self, target: Path, data: bytes) -> None:
-        """Write ``target`` whole or not at all: staged, flushed, renamed, folder flushed."""
+    def _write(self, target: Path, data: bytes, flush: bool = True) -> None:
+        """Write ``target`` whole or not at all: staged, (flushed,) renamed (, folder flushed)."""
         self.staging.mkdir(parents=True, exist_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = self.staging / f"{os.getpid()}.{threading.get_ident()}.{target.parent.name}.{target.name}"
         try:
             with open(staged, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if flush:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.replace(staged, target)
-            _fsync_directory(target.parent)
+            if flush:
+                _fsync_directory(target.parent)
         finally:
             if staged.exists():
                 staged.unlink()
 
     def commit(self, locale: str, plan: Callable[[Manifest], list[NewRevision]]) -> tuple[Manifest, list[Revision]]:
-        """Write the planned revisions, then rename the new manifest into place (the commit point)."""
+        """Write the planned revisions, then rename the new manifest into place (the commit point).
+
+        Before the revisions, a ``pending`` note names what is about to be written, so what a
+        killed publish leaves can be found without reading every domain's folder; it is deleted
+        once the manifest is in place.
+        """
         with self._locked(locale):
+            self._clean_pending(locale)
             manifest = self.manifest(locale)
             changes = plan(manifest)
             if not changes:
                 return manifest, []
             revisions = numbered(manifest, changes)
+            pending = self._locale_dir(locale) / PENDING
+            # Few files: each flushed as it is written. Many (an import of a whole library): written,
+            # then flushed all at once, before the manifest that makes them current.
+            one_by_one = len(changes) <= 8
             try:
+                self._write(pending, json.dumps(sorted({change.domain for change in changes})).encode(), flush=False)
                 for change, revision in zip(changes, revisions):
                     folder = self._domain_dir(locale, revision.domain)
-                    self._remove_uncommitted(folder, manifest.last_revision)
-                    self._write(folder / f"{revision.id}.po", change.po)
-                    self._write(folder / f"{revision.id}.mo", change.mo)
-                    self._write(folder / f"{revision.id}.json",
-                                json.dumps(revision.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
+                    record = json.dumps(revision.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+                    for suffix, data in (("po", change.po), ("mo", change.mo), ("json", record)):
+                        self._write(folder / f"{revision.id}.{suffix}", data, flush=one_by_one)
+                if not one_by_one:
+                    os.sync()
                 committed = new_manifest(manifest, changes, revisions)
                 self._write(self._locale_dir(locale) / MANIFEST, committed.to_json())
+                self._read[locale] = (self.identity(locale), committed)
+                pending.unlink(missing_ok=True)
             except OSError as error:
                 raise storage_error(error, "the catalog") from None
             return committed, revisions
 
-    @staticmethod
-    def _remove_uncommitted(folder: Path, last_revision: int) -> None:
-        """Delete revision files above the last committed id (a killed publish's)."""
-        for path in folder.iterdir() if folder.is_dir() else ():
-            match = _REVISION_FILE.match(path.name)
-            if match and int(match.group(1)) > last_revision:
-                path.unlink(missing_ok=True)
+    def _clean_pending(self, locale: str) -> None:
+        """Delete what a killed publish of the locale wrote and never committed (the lock is held)."""
+        pending = self._locale_dir(locale) / PENDING
+        try:
+            domains = json.loads(pending.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError):
+            domains = [path.name for path in self._locale_dir(locale).iterdir() if path.is_dir()]
+        last = self.manifest(locale).last_revision
+        for domain in domains if isinstance(domains, list) else ():
+            folder = self._domain_dir(locale, str(domain))
+            for path in folder.iterdir() if folder.is_dir() else ():
+                match = _REVISION_FILE.match(path.name)
+                if match and int(match.group(1)) > last:
+                    path.unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)
 
     def recover(self) -> None:
-        """Delete staged files of processes that are gone and every uncommitted revision."""
+        """Delete staged files of processes that are gone and what killed publishes never committed."""
         if self.staging.is_dir():
             for path in self.staging.iterdir():
                 match = _STAGED.match(path.name)
                 if match is None or not _alive(int(match.group(1))):
                     path.unlink(missing_ok=True)
         for folder in self.root.iterdir() if self.root.is_dir() else ():
-            if not folder.is_dir() or folder.name == STAGING:
-                continue
-            locale = folder.name.replace("_", "-")
-            with self._locked(locale):
-                last = self.manifest(locale).last_revision
-                for domain_dir in folder.iterdir():
-                    if domain_dir.is_dir():
-                        self._remove_uncommitted(domain_dir, last)
+            if folder.is_dir() and (folder / PENDING).exists():
+                with self._locked(folder.name.replace("_", "-")):
+                    self._clean_pending(folder.name.replace("_", "-"))
 
 
 def _alive(pid: int) -> bool:
