@@ -20,6 +20,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 
 import psycopg
 import pytest
@@ -157,6 +158,34 @@ def test_the_publisher_imports_the_repository_once_and_keeps_an_older_deploy_asi
 
 # -- the database's own -------------------------------------------------------------------------
 
+def test_a_forked_child_opens_its_own_connections_and_leaves_its_parents_alone(database):
+    store = PostgresRevisionStore(database)
+    try:
+        assert store.identity("es")[1] == 0  # the follower thread runs
+        with store.connections.borrow() as (connection, _):
+            parent_backend = connection.info.backend_pid
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # pytest's own threads; ours stopped before the fork
+            child = os.fork()
+        if child == 0:  # the child: what a gunicorn worker forked from a --preload master does
+            code = 1
+            try:
+                with store.connections.borrow() as (connection, reused):
+                    own = not reused and connection.info.backend_pid != parent_backend
+                store.commit("es", lambda current: [change(SLUG, "from the child")])
+                code = 0 if own and store.identity("es")[1] == 1 else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        with store.connections.borrow() as (connection, reused):
+            assert reused and connection.info.backend_pid == parent_backend
+            assert connection.execute("SELECT 1").fetchone() == (1,)
+        wait_until(lambda: store.identity("es")[1] == 1, timeout=5, message="the parent following again")
+    finally:
+        store.close()
+
+
 def test_db_upgrade_applies_each_migration_once(make_app, empty_database, postgres):
     first = cli(make_app, empty_database, "db", "upgrade")
     assert first.exit_code == 0 and f"schema at version {SCHEMA_VERSION}" in first.output
@@ -186,12 +215,16 @@ def test_the_service_refuses_to_start_on_a_missing_or_newer_schema(make_app, emp
     assert "newer than this code" in str(newer.value)
 
 
-def test_an_unreachable_database_is_a_store_error_not_a_hang():
+def test_an_unreachable_database_is_a_store_error_not_a_hang_and_stops_start_up_in_one_line(make_app):
     started = time.monotonic()
     with pytest.raises(StoreError) as error:
         PostgresRevisionStore("postgresql://nobody@127.0.0.1:1/none")
     assert error.value.kind == "unavailable" and "cannot be reached" in error.value.detail
-    assert time.monotonic() - started < 5
+    with pytest.raises(SystemExit) as stopped:
+        make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert str(stopped.value).startswith("contentapi cannot start: PostgreSQL 127.0.0.1:1/none cannot be reached")
+    assert "\n" not in str(stopped.value)
+    assert time.monotonic() - started < 10
 
 
 def files_store_with_history(make_app, own_translations) -> FileRevisionStore:
