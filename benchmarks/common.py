@@ -264,7 +264,8 @@ def start_gunicorn(app: str, settings: ServerSettings, env: dict | None = None, 
     args = [str(VENV_BIN / "gunicorn"), "--bind", f"{HOST}:{port}", *settings.args(),
             "--log-level", "warning", "--graceful-timeout", "3", *extra_args, app]
     started = time.monotonic()
-    process = start_process(args, env=env, log=log)
+    # Loopback is the only host the benchmarks send (a server refuses to start without trusted hosts).
+    process = start_process(args, env={"CONTENTAPI_TRUSTED_HOSTS": "127.0.0.1", **(env or {})}, log=log)
     try:
         ready = wait_for_http(port, health, started + timeout, process)
         # Every worker is forked and serving (not just the first one).

@@ -22,7 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     file stops start-up with one message naming the file and line (SystemExit).
     ``CONTENTAPI_INSTANCE_PATH`` names the instance folder (default: Flask's, ``instance/``).
     """
-    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CONTENTAPI_INSTANCE_PATH") or None)
+    # static_folder=None: /static/ is contentapi.web.static (validators from content, compression).
+    app = Flask(__name__, static_folder=None, instance_relative_config=True,
+                instance_path=os.environ.get("CONTENTAPI_INSTANCE_PATH") or None)
     load_config(app, config)
 
     # Imported here so that importing the package stays cheap (the Babel extractor, the CLI).
@@ -36,20 +38,24 @@ def create_app(config: dict | None = None) -> Flask:
         demo_partner,
         embed,
         errors,
+        hosts,
         oembed,
         pages,
         partners,
         response_cache,
         security,
+        static,
         translations,
     )
 
     factory.init_app(app)  # content and catalogs: stops start-up on a malformed file
     errors.init_app(app)
+    hosts.init_app(app)  # PUBLIC_URL and the trusted hosts: stops a server that has neither
     security.init_app(app)
     partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
     for area in (api, pages, embed, oembed, translations):
         app.register_blueprint(area.blueprint)
+    static.init_app(app)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
     for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner):
         commands.init_app(app)

@@ -24,6 +24,8 @@ from contentapi.config import REPOSITORY_DIR
 from contentapi.i18n.workflow import compiled_copy
 
 SLUG = "kyphoplasty-and-vertebroplasty"
+# The host names a test server on loopback answers for (servers refuse to start without trusted hosts).
+LOOPBACK_HOSTS = "127.0.0.1,localhost"
 OLD_SENTENCE = "Heavy lifting and any strenuous activities"
 NEW_SENTENCE = "Heavy lifting, bending and any strenuous activities"
 T = TypeVar("T")
@@ -118,7 +120,8 @@ class LiveServer:
         """Send one request over a fresh connection and read the whole response."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.putrequest(method, path, skip_accept_encoding=True)
+            given = {name.lower() for name in (headers or {})}
+            connection.putrequest(method, path, skip_host="host" in given, skip_accept_encoding=True)
             for name, value in (headers or {}).items():
                 connection.putheader(name, value)
             if body is not None:
@@ -162,6 +165,8 @@ class GunicornServer:
         self.listener = listening_socket()
         self.port = self.listener.getsockname()[1]
         self.workers = workers
+        # As a deployment must: links are made from the public URL (here, this very server).
+        settings = {"PUBLIC_URL": f"http://127.0.0.1:{self.port}", **settings}
         environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
         command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
                    "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),

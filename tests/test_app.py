@@ -14,7 +14,7 @@ def test_settings_layering(tmp_path, translations_dir, monkeypatch):
     from flask import Flask
 
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
-    app = create_app({"RESPONSE_CACHE_SIZE": 20})
+    app = create_app({"RESPONSE_CACHE_SIZE": 20, "TRUSTED_HOSTS": "localhost"})
     assert app.config["CACHE_MAX_AGE"] == 120  # environment over instance file
     assert app.config["RESPONSE_CACHE_SIZE"] == 20  # test override over everything
     assert app.config["TRANSLATIONS_DIR"] == str(translations_dir)

@@ -115,6 +115,7 @@ def test_content_dir_from_the_environment(tmp_path, translations_dir, monkeypatc
     write(tmp_path, "other.md", GOOD.format(slug="hospital-own-procedure"))
     monkeypatch.setenv("CONTENTAPI_CONTENT_DIR", str(tmp_path))
     monkeypatch.setenv("CONTENTAPI_TRANSLATIONS_DIR", str(translations_dir))
+    monkeypatch.setenv("CONTENTAPI_TRUSTED_HOSTS", "localhost")
     app = create_app()
     response = app.test_client().get("/api/v1/procedures")
     assert [entry["slug"] for entry in response.get_json()["procedures"]] == ["hospital-own-procedure"]
