@@ -48,9 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         translations,
     )
 
+    hosts.init_app(app)  # PUBLIC_URL and the trusted hosts: stops a server that has neither
     factory.init_app(app)  # content and catalogs: stops start-up on a malformed file
     errors.init_app(app)
-    hosts.init_app(app)  # PUBLIC_URL and the trusted hosts: stops a server that has neither
     security.init_app(app)
     partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
     for area in (api, pages, embed, oembed, translations):
