@@ -53,6 +53,7 @@ WARNING = "warning"
 CHECKS: dict[str, tuple[str, str]] = {
     "unparsable": (ERROR, "the file is not a well-formed .po file"),
     "encoding": (ERROR, "the file is not UTF-8 or does not declare charset=UTF-8"),
+    "byte-order-mark": (ERROR, "the file starts with a byte-order mark, which msgfmt refuses (Notepad adds it; Poedit does not)"),
     "header": (ERROR, "the header entry is missing, fuzzy, or names another language"),
     "plural-forms": (ERROR, "Plural-Forms is missing or malformed, or plural= gives an index outside nplurals"),
     "plural-count": (ERROR, "a plural entry has a different number of forms than nplurals"),

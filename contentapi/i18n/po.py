@@ -18,10 +18,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 BOM = b"\xef\xbb\xbf"
+BOM_HINT = "remove the byte-order mark (Notepad adds it; Poedit does not)"
 
 
 class PoDecodeError(ValueError):
-    """The bytes are not a text .po file (``kind`` is ``encoding`` or ``unparsable``)."""
+    """The bytes are not a text .po file (``kind`` is ``encoding``, ``byte-order-mark`` or ``unparsable``)."""
 
     def __init__(self, kind: str, line: int, message: str):
         super().__init__(message)
@@ -86,45 +87,53 @@ class PoEntry:
         return any(form for form in self.msgstr.values())
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'", "?": "?"}
-_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(.*)$")
+# The escapes GNU gettext reads (\' and \? are refused by msgfmt, so they are refused here too).
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"'}
+_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d{1,9})\])?)\s+(.*)$")
+_PLAIN_RUN = re.compile(r'[^"\\]+')
+_OCTAL = re.compile(r"[0-7]{1,3}")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def _unquote(text: str, line: int) -> str:
-    """Decode one C-style quoted string that must make up the whole of ``text``."""
+    """Decode one C-style quoted string that must make up the whole of ``text``.
+
+    Runs of plain characters are taken whole, so a long string costs one pass. Numeric escapes
+    are bytes to gettext (``\\xc3\\xa9`` is "é" to msgfmt, "Ã©" to a character reader) and ``\\0``
+    ends a C string early, so only ASCII other than NUL may be written that way.
+    """
     text = text.strip()
     if len(text) < 2 or not text.startswith('"'):
         raise PoSyntaxError(line, "expected a quoted string")
     out = []
     index = 1
     while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 1
-            if index >= len(text):
-                break
-            escape = text[index]
-            if escape in _ESCAPES:
-                out.append(_ESCAPES[escape])
-            elif escape in "01234567":
-                digits = re.match(r"[0-7]{1,3}", text[index:]).group(0)
-                out.append(chr(int(digits, 8)))
-                index += len(digits) - 1
-            elif escape == "x":
-                digits = re.match(r"[0-9A-Fa-f]{1,2}", text[index + 1 :])
-                if not digits:
-                    raise PoSyntaxError(line, "\\x without hexadecimal digits")
-                out.append(chr(int(digits.group(0), 16)))
-                index += len(digits.group(0))
-            else:
-                raise PoSyntaxError(line, f"unknown escape \\{escape}")
-        elif char == '"':
-            if text[index + 1 :].strip():
+        run = _PLAIN_RUN.match(text, index)
+        if run:
+            out.append(run.group(0))
+            index = run.end()
+            continue
+        if text[index] == '"':
+            if index + 1 != len(text):
                 raise PoSyntaxError(line, "text after the closing quote")
             return "".join(out)
-        else:
-            out.append(char)
-        index += 1
+        index += 1  # a backslash
+        if index >= len(text):
+            break
+        escape = text[index]
+        if escape in _ESCAPES:
+            out.append(_ESCAPES[escape])
+            index += 1
+            continue
+        digits = _OCTAL.match(text, index) if escape in "01234567" else _HEX.match(text, index + 1) if escape == "x" else None
+        if digits is None:
+            raise PoSyntaxError(line, f"unknown escape \\{escape}" if escape != "x" else "\\x without hexadecimal digits")
+        number = digits.group(0)
+        value = int(number, 16 if escape == "x" else 8) if len(number) <= 8 else 0
+        if not 0 < value < 0x80:
+            raise PoSyntaxError(line, f"write the character itself, not the escape \\{text[index:digits.end()]} (gettext reads it as a byte)")
+        out.append(chr(value))
+        index = digits.end()
     raise PoSyntaxError(line, "unterminated string (missing closing quote)")
 
 
@@ -145,7 +154,23 @@ def parse_po_text(text: str) -> list[PoEntry]:
     pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None}
     current: PoEntry | None = None
     last_field: tuple[str, int | None] | None = None
+    pieces: list[str] = []  # continuation lines of the last field, joined once so a long string stays linear
     state = "start"  # start | ctxt | id | plural | str
+
+    def flush() -> None:
+        if not pieces:
+            return
+        value = "".join(pieces)
+        pieces.clear()
+        name, index = last_field
+        if name == "msgctxt":
+            current.context += value
+        elif name == "msgid":
+            current.msgid += value
+        elif name == "msgid_plural":
+            current.msgid_plural += value
+        else:
+            current.msgstr[index] += value
 
     def finish() -> None:
         nonlocal current
@@ -170,6 +195,7 @@ def parse_po_text(text: str) -> list[PoEntry]:
         if not stripped:
             continue
         if stripped.startswith("#"):
+            flush()
             if state == "str":
                 finish()
                 state = "start"
@@ -183,9 +209,9 @@ def parse_po_text(text: str) -> list[PoEntry]:
             elif stripped.startswith("#|"):
                 previous = stripped[2:].strip()
                 if previous.startswith("msgid ") and not previous.startswith("msgid_plural"):
-                    pending_comments["previous"] = _unquote_lenient(previous[6:])
+                    pending_comments["previous"] = [_unquote_lenient(previous[6:])]
                 elif previous.startswith('"') and pending_comments["previous"] is not None:
-                    pending_comments["previous"] += _unquote_lenient(previous)
+                    pending_comments["previous"].append(_unquote_lenient(previous))
             elif stripped.startswith("#:"):
                 pass
             else:
@@ -194,22 +220,14 @@ def parse_po_text(text: str) -> list[PoEntry]:
         if stripped.startswith('"'):
             if last_field is None or current is None:
                 raise PoSyntaxError(number, "a string continuation line outside an entry")
-            value = _unquote(stripped, number)
-            name, index = last_field
-            if name == "msgctxt":
-                current.context += value
-            elif name == "msgid":
-                current.msgid += value
-            elif name == "msgid_plural":
-                current.msgid_plural += value
-            else:
-                current.msgstr[index] += value
+            pieces.append(_unquote(stripped, number))
             continue
         match = _KEYWORD.match(stripped)
         if not match:
             raise PoSyntaxError(number, f"unknown keyword or stray text: {shorten(stripped, 40)!r}")
         keyword, plural_index, rest = match.group(1), match.group(2), match.group(3)
         value = _unquote(rest, number)
+        flush()
         if keyword == "msgctxt":
             if state == "str":
                 finish()
@@ -247,6 +265,7 @@ def parse_po_text(text: str) -> list[PoEntry]:
                 raise PoSyntaxError(number, f"msgstr[{index}] appears twice")
             current.msgstr[index] = value
             state, last_field = "str", ("msgstr", index)
+    flush()
     if current is not None:
         finish()
     elif state == "ctxt":
@@ -266,7 +285,7 @@ def _new_entry(line: int, pending: dict) -> PoEntry:
         flags=set(pending["flags"]),
         translator_comments=list(pending["translator"]),
         extracted_comments=list(pending["extracted"]),
-        previous_msgid=pending["previous"],
+        previous_msgid="".join(pending["previous"]) if pending["previous"] is not None else None,
     )
     pending["flags"] = set()
     pending["translator"] = []
@@ -316,12 +335,17 @@ class PoFile:
 
 
 def decode_po(data: bytes) -> str:
-    """The text of .po bytes: UTF-8, a leading byte-order mark dropped; PoDecodeError otherwise."""
+    """The text of .po bytes: UTF-8 without a byte-order mark; PoDecodeError otherwise.
+
+    A byte-order mark is refused rather than dropped because GNU msgfmt refuses it (a syntax
+    error on line 1): a catalog that gettext's own tools cannot compile is not accepted here
+    either, whichever path reads it (check, compile, preview, publish, start-up).
+    """
     if not isinstance(data, (bytes, bytearray)):
         raise PoDecodeError("unparsable", 1, "expected the bytes of a .po file")
     data = bytes(data)
     if data.startswith(BOM):
-        data = data[len(BOM):]
+        raise PoDecodeError("byte-order-mark", 1, BOM_HINT)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -60,6 +60,7 @@ CASES = [
     ("unparsable", catalog(entry("Same", "Igual") + entry("Same", "Otra")), catalog(entry("Same", "Igual"))),
     ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"Descanse", "Descansé".encode("latin-1")), None),
     ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"charset=UTF-8", b"charset=ISO-8859-1"), catalog(entry("Rest.", "Descanse."))),
+    ("byte-order-mark", b"\xef\xbb\xbf" + catalog(entry("Rest.", "Descanse.")), catalog(entry("Rest.", "Descanse."))),
     ("header", catalog(entry("Rest.", "Descanse."), language="fr"), catalog(entry("Rest.", "Descanse."))),
     ("header", entry("Rest.", "Descanse.").encode(), catalog(entry("Rest.", "Descanse."))),
     ("header", b"#, fuzzy\n" + catalog(entry("Rest.", "Descanse.")), catalog(entry("Rest.", "Descanse."))),
@@ -121,7 +122,7 @@ def test_every_check_id_is_exercised_by_a_case():
 def test_severities_are_as_documented():
     errors = {name for name, (severity, _) in CHECKS.items() if severity == ERROR}
     assert errors == {
-        "unparsable", "encoding", "header", "plural-forms", "plural-count", "placeholders", "markup",
+        "unparsable", "encoding", "byte-order-mark", "header", "plural-forms", "plural-count", "placeholders", "markup",
         "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters",
     }
     assert {name for name, (severity, _) in CHECKS.items() if severity == WARNING} == set(CHECKS) - errors
