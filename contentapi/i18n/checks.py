@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from contentapi.content.markdown import BIDI_CONTROLS
 from contentapi.i18n.features import (
     CONTROL,
     DOUBLED_WORD,
@@ -36,13 +37,11 @@ from contentapi.i18n.features import (
     end_class,
     letter_count,
     length_bounds,
-    markup,
     numbers,
     placeholders,
-    unsafe,
-    urls,
+    text_urls,
 )
-
+from contentapi.i18n.markup import Rendered, reads_as_list, render_message, unsafe_parts
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id, translatable_locale
 from contentapi.i18n.po import PoDecodeError, PoEntry, PoFile, PoSyntaxError, read_po, shorten
 
@@ -252,15 +251,8 @@ class _Checker:
             source = entry.msgid if not entry.is_plural or (index == 0 and len(forms) > 1) else entry.msgid_plural
             self.check_pair(entry, source, form, sources, ignored, index if entry.is_plural else None)
 
-    def check_pair(self, entry: PoEntry, source: str, target: str, sources: list[str], ignored: set[str], form: int | None):
-        """Every content check of one translation against its English source."""
-        label = f"msgstr[{form}] " if form is not None else ""
-        line = entry.line
-        if CONTROL.search(target) and not CONTROL.search(source):
-            self.add("control-characters", line, f"{label}remove control or bidirectional override characters (U+202A-202E, U+2066-2069)", entry)
-        bad = unsafe(target)
-        if bad:
-            self.add("unsafe-markup", line, f"{label}remove {', '.join(bad)}: never allowed in patient text", entry)
+    def check_placeholders(self, entry: PoEntry, target: str, sources: list[str], form: int | None, label: str) -> None:
+        """Format placeholders: the same as the English (plural forms: see ``check_plural_placeholders``)."""
         if entry.is_plural:
             allowed = Counter()
             for text in sources:
@@ -274,18 +266,44 @@ class _Checker:
             if extra:
                 parts.append(f"unexpected {describe(extra)}")
             if parts:
-                self.add("placeholders", line, f"{label}{'; '.join(parts)}; copy placeholders exactly as in the English", entry)
+                self.add("placeholders", entry.line, f"{label}{'; '.join(parts)}; copy placeholders exactly as in the English", entry)
         else:
-            different = difference(placeholders(source), placeholders(target))
+            different = difference(placeholders(sources[0]), placeholders(target))
             if different:
-                self.add("placeholders", line, f"{label}{different}; copy placeholders exactly as in the English", entry)
-        different = difference(markup(source), markup(target))
+                self.add("placeholders", entry.line, f"{label}{different}; copy placeholders exactly as in the English", entry)
+
+    def check_markup(self, entry: PoEntry, expected: Rendered, seen: Rendered, label: str) -> None:
+        """Block shape, elements, link targets and written-out URLs, as the renderer reads both texts."""
+        line = entry.line
+        parts = []
+        if seen.shape != expected.shape:
+            parts.append(f"the English is {' + '.join(expected.shape) or 'one line'}; this is {' + '.join(seen.shape) or 'one line'}")
+        different = difference(expected.elements, seen.elements)
         if different:
-            self.add("markup", line, f"{label}{different}; keep the same tags, links, bold, code and list items", entry)
-        different = difference(urls(source), urls(target))
-        if different:
-            self.add("urls", line, f"{label}{different}; URLs must be copied unchanged", entry)
-        source_numbers, target_numbers = numbers(source), numbers(target)
+            parts.append(different)
+        if parts:
+            self.add("markup", line, f"{label}{'; '.join(parts)}; keep the same links, bold, code, line breaks and list items", entry)
+        targets = difference(expected.targets, seen.targets)
+        written = difference(text_urls(expected.text), text_urls(seen.text))
+        if targets or written:
+            where = "; ".join(part for part in (f"link targets: {targets}" if targets else "", written) if part)
+            self.add("urls", line, f"{label}{where}; URLs must be copied unchanged", entry)
+
+    def check_pair(self, entry: PoEntry, source: str, target: str, sources: list[str], ignored: set[str], form: int | None):
+        """Every content check of one translation against its English source."""
+        label = f"msgstr[{form}] " if form is not None else ""
+        line = entry.line
+        as_list = reads_as_list(entry.msgid)
+        seen, expected = render_message(target, as_list), render_message(source, as_list)
+        if _controls(target, seen) - _controls(source, expected):
+            self.add("control-characters", line, f"{label}remove control or bidirectional characters (U+202A-202E, U+2066-2069, "
+                     "also when written as entities such as &#x202E; or &rlm;)", entry)
+        bad = unsafe_parts(seen)
+        if bad:
+            self.add("unsafe-markup", line, f"{label}remove {', '.join(bad)}: never allowed in patient text", entry)
+        self.check_placeholders(entry, target, sources, form, label)
+        self.check_markup(entry, expected, seen, label)
+        source_numbers, target_numbers = numbers(expected.text), numbers(seen.text)
         if source_numbers != target_numbers and not (entry.is_plural and form is not None):
             different = difference(describe_numbers(source_numbers), describe_numbers(target_numbers))
             self.add("numbers", line, f"{label}{different}; doses and durations must keep their numbers (write them in digits)", entry)
@@ -309,6 +327,16 @@ class _Checker:
             self.add("doubled-words", line, f"{label}repeated word {', '.join(sorted(doubled))!r}", entry, ignored)
         if ZERO_WIDTH.search(target) and not ZERO_WIDTH.search(source):
             self.add("zero-width", line, f"{label}remove zero-width characters (U+200B, U+2060, U+FEFF)", entry, ignored)
+
+
+def _controls(raw: str, rendered: Rendered) -> set[str]:
+    """Control and bidirectional characters in a message: raw, or decoded from entities by the renderer
+    (which removes raw bidirectional marks itself, but not the ones an entity such as &rlm; writes)."""
+    found = set(CONTROL.findall(raw))
+    for text in (rendered.text, *rendered.targets):
+        found.update(CONTROL.findall(text))
+        found.update(BIDI_CONTROLS.findall(text))
+    return found
 
 
 def _expected_nplurals(locale: str) -> int | None:

@@ -18,35 +18,11 @@ from contentapi.i18n.checks import (
     has_errors,
     numbers,
 )
+from tests.helpers import PLURAL_FORMS, SILENCE_PLURAL_TABLE
+from tests.helpers import po_catalog as catalog
+from tests.helpers import po_entry as entry
 
-# Babel's plural table changes between releases (Spanish: 2 forms up to 2.18, 3 in 2.19); these
-# cases are about other checks, so their header silences the plural-table advice.
-SILENCE_PLURAL_TABLE = "# contentapi: ignore=plural-table\n"
-HEADER = SILENCE_PLURAL_TABLE + """msgid ""
-msgstr ""
-"Language: {language}\\n"
-"Plural-Forms: {plural}\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
-
-"""
-ES_PLURAL = "nplurals=2; plural=(n != 1);"
-
-
-def catalog(body: str, language: str = "es", plural: str = ES_PLURAL) -> bytes:
-    return (HEADER.format(language=language, plural=plural) + body).encode("utf-8")
-
-
-def entry(msgid: str, msgstr: str, context: str = "proc/overview/1", comment: str = "", flags: str = "") -> str:
-    def quote(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-    lines = []
-    if comment:
-        lines.append(f"# {comment}")
-    if flags:
-        lines.append(f"#, {flags}")
-    lines += [f"msgctxt {quote(context)}", f"msgid {quote(msgid)}", f"msgstr {quote(msgstr)}", ""]
-    return "\n".join(lines) + "\n"
+ES_PLURAL = PLURAL_FORMS["es"]
 
 
 def checks_of(data: bytes, **kwargs) -> set[str]:
