@@ -63,6 +63,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "numbers": (ERROR, "the numbers (doses, durations) differ from the source"),
     "empty-translation": (ERROR, "a translated entry is blank or has an empty plural form"),
     "control-characters": (ERROR, "control or bidirectional override characters in the translation"),
+    "newlines": (ERROR, "a leading or trailing newline differs from the English (msgfmt -c refuses it)"),
     "untranslated": (WARNING, "no translation yet (English is served)"),
     "fuzzy": (WARNING, "marked fuzzy: needs review (English is served until confirmed)"),
     "identical": (WARNING, "the translation is the same as the English"),
@@ -76,6 +77,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
 }
 
+_PLURAL_FORMS = re.compile(r"nplurals\s*=\s*(\d{1,9})\s*;\s*plural\s*=([^;]*);?")
 SUPPRESSION = re.compile(r"contentapi:\s*ignore\s*=\s*([A-Za-z0-9_,\s-]+)")
 
 
@@ -131,6 +133,7 @@ class _Checker:
         self.filename = filename
         self.locale = locale
         self.findings: list[Finding] = []
+        self.served: dict[int, list[int]] | None = None  # plural form index -> the n (0..1000) it serves
 
     def add(self, check: str, line: int, hint: str, entry: PoEntry | None = None, ignored: set[str] = frozenset()):
         """Record a finding, unless it is a warning the entry silenced."""
@@ -192,7 +195,7 @@ class _Checker:
         if not value:
             self.add("plural-forms", header.line, 'add a Plural-Forms header, e.g. "nplurals=2; plural=(n != 1);"')
             return None
-        match = re.fullmatch(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*", value)
+        match = _PLURAL_FORMS.fullmatch(value.strip())
         if not match:
             self.add("plural-forms", header.line, 'Plural-Forms must read "nplurals=N; plural=EXPRESSION;"')
             return None
@@ -201,15 +204,20 @@ class _Checker:
             self.add("plural-forms", header.line, f"nplurals={nplurals} is out of range (1 to 6)")
             return None
         try:
-            if len(match.group(2)) > 500:
-                raise ValueError("expression too long")
-            plural = gettext.c2py(match.group(2))
-            values = {int(plural(n)) for n in range(1001)}
+            expression = match.group(2).strip()
+            if not expression or len(expression) > 500:
+                raise ValueError("no expression, or one too long")
+            plural = gettext.c2py(expression)
+            # As msgfmt does: evaluate for n = 0..1000 and note which n each form serves.
+            served: dict[int, list[int]] = {}
+            for n in range(1001):
+                served.setdefault(int(plural(n)), []).append(n)
         except (ValueError, SyntaxError, RecursionError, ZeroDivisionError, OverflowError, TypeError):
             self.add("plural-forms", header.line, "the plural= expression is not a valid C expression of n")
             return None
-        if not values <= set(range(nplurals)):
+        if not set(served) <= set(range(nplurals)):
             self.add("plural-forms", header.line, f"plural= gives form indexes outside 0..{nplurals - 1}")
+        self.served = served
         if locale and locale != DEFAULT_LOCALE:
             expected = _expected_nplurals(locale)
             if expected is not None and expected != nplurals:
@@ -244,6 +252,7 @@ class _Checker:
             if form and not ZERO_WIDTH.sub("", form).strip():
                 self.add("empty-translation", entry.line, "the translation is only whitespace; write it or clear it", entry)
                 return
+        self.check_newlines(entry)
         sources = [entry.msgid] + ([entry.msgid_plural] if entry.is_plural else [])
         for index, form in enumerate(forms):
             if not form:
@@ -251,26 +260,43 @@ class _Checker:
             source = entry.msgid if not entry.is_plural or (index == 0 and len(forms) > 1) else entry.msgid_plural
             self.check_pair(entry, source, form, sources, ignored, index if entry.is_plural else None)
 
+    def check_newlines(self, entry: PoEntry) -> None:
+        """msgid_plural and every form begin and end with a newline exactly when msgid does, as msgfmt -c requires."""
+        named = [("msgid_plural", entry.msgid_plural)] if entry.is_plural else []
+        named += [(f"msgstr[{index}]" if entry.is_plural else "msgstr", form) for index, form in enumerate(entry.forms)]
+        for name, text in named:
+            if _newline_edges(text) != _newline_edges(entry.msgid):
+                self.add("newlines", entry.line, f"{name} must begin and end with a newline exactly where msgid does "
+                         "(msgfmt refuses the catalog otherwise)", entry)
+
     def check_placeholders(self, entry: PoEntry, target: str, sources: list[str], form: int | None, label: str) -> None:
-        """Format placeholders: the same as the English (plural forms: see ``check_plural_placeholders``)."""
-        if entry.is_plural:
-            allowed = Counter()
-            for text in sources:
-                allowed |= placeholders(text)
-            got = placeholders(target)
-            extra = got - allowed
-            required = placeholders(entry.msgid_plural) if form == len(entry.msgstr) - 1 else Counter()
-            parts = []
-            if required - got:
-                parts.append(f"missing {describe(required - got)}")
-            if extra:
-                parts.append(f"unexpected {describe(extra)}")
-            if parts:
-                self.add("placeholders", entry.line, f"{label}{'; '.join(parts)}; copy placeholders exactly as in the English", entry)
-        else:
+        """Format placeholders: the same as the English, per plural form as gettext serves them.
+
+        As msgfmt -c does, a plural form is held to every placeholder of msgid_plural unless the
+        header's formula gives it a single n (Spanish form 0 serves only 1, so "Un procedimiento"
+        is fine; Russian form 0 also serves 21, 31, ... so it must keep %(num)s). A form may never
+        bring a placeholder that neither msgid nor msgid_plural has.
+        """
+        if not entry.is_plural:
             different = difference(placeholders(sources[0]), placeholders(target))
             if different:
                 self.add("placeholders", entry.line, f"{label}{different}; copy placeholders exactly as in the English", entry)
+            return
+        allowed = Counter()
+        for text in sources:
+            allowed |= placeholders(text)
+        got = placeholders(target)
+        numbers_served = self.served.get(form, []) if self.served is not None else None
+        required = placeholders(entry.msgid_plural) if numbers_served is None or len(numbers_served) > 1 else Counter()
+        parts = []
+        if required - got:
+            shown = ", ".join(str(n) for n in numbers_served[:4]) if numbers_served else ""
+            why = f" (this form serves n = {shown}, ...)" if len(numbers_served or ()) > 4 else (f" (this form serves n = {shown})" if shown else "")
+            parts.append(f"missing {describe(required - got)}{why}")
+        if got - allowed:
+            parts.append(f"unexpected {describe(got - allowed)}")
+        if parts:
+            self.add("placeholders", entry.line, f"{label}{'; '.join(parts)}; copy placeholders exactly as in the English", entry)
 
     def check_markup(self, entry: PoEntry, expected: Rendered, seen: Rendered, label: str) -> None:
         """Block shape, elements, link targets and written-out URLs, as the renderer reads both texts."""
@@ -314,7 +340,8 @@ class _Checker:
             ratio = len(target.strip()) / max(1, len(source.strip()))
             if not low <= ratio <= high:
                 self.add("length-ratio", line, f"{label}{ratio:.2f} times the English length (expected {low}-{high}); check nothing is missing or added", entry, ignored)
-        if (source[:1].isspace(), source[-1:].isspace()) != (target[:1].isspace(), target[-1:].isspace()):
+        spaces_differ = (source[:1].isspace(), source[-1:].isspace()) != (target[:1].isspace(), target[-1:].isspace())
+        if spaces_differ and _newline_edges(source) == _newline_edges(target):  # else the newlines error says it
             self.add("whitespace", line, f"{label}leading/trailing spaces or newlines differ from the English", entry, ignored)
         source_end, target_end = end_class(source), end_class(target)
         if source_end != target_end:
@@ -327,6 +354,10 @@ class _Checker:
             self.add("doubled-words", line, f"{label}repeated word {', '.join(sorted(doubled))!r}", entry, ignored)
         if ZERO_WIDTH.search(target) and not ZERO_WIDTH.search(source):
             self.add("zero-width", line, f"{label}remove zero-width characters (U+200B, U+2060, U+FEFF)", entry, ignored)
+
+
+def _newline_edges(text: str) -> tuple[bool, bool]:
+    return text.startswith("\n"), text.endswith("\n")
 
 
 def _controls(raw: str, rendered: Rendered) -> set[str]:

@@ -3,6 +3,7 @@ line and msgctxt, can be silenced only for warnings, and never crashes on any by
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,7 @@ CASES = [
     ),
     ("placeholders", catalog(entry("Hello %(name)s.", "Hola %(nombre)s.")), catalog(entry("Hello %(name)s.", "Hola %(name)s."))),
     ("placeholders", catalog(entry("Hello {name}.", "Hola.")), catalog(entry("Hello {name}.", "Hola {name}."))),
+    ("newlines", catalog(entry("Rest.", "Descanse.\n")), catalog(entry("Rest.", "Descanse."))),
     ("markup", catalog(entry("Do **not** lift.", "No levante.")), catalog(entry("Do **not** lift.", "**No** levante."))),
     ("markup", catalog(entry("Call <strong>now</strong>.", "Llame ahora.")), catalog(entry("Call <strong>now</strong>.", "Llame <strong>ahora</strong>."))),
     ("markup", catalog(entry("- one\n- two", "- uno dos")), catalog(entry("- one\n- two", "- uno\n- dos"))),
@@ -99,7 +101,7 @@ def test_severities_are_as_documented():
     errors = {name for name, (severity, _) in CHECKS.items() if severity == ERROR}
     assert errors == {
         "unparsable", "encoding", "byte-order-mark", "header", "plural-forms", "plural-count", "placeholders", "markup",
-        "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters",
+        "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters", "newlines",
     }
     assert {name for name, (severity, _) in CHECKS.items() if severity == WARNING} == set(CHECKS) - errors
 
@@ -229,3 +231,27 @@ def test_a_catalog_without_errors_always_compiles_and_loads(text):
     findings = check_po_bytes(data, "es/LC_MESSAGES/messages.po")
     if not has_errors(findings):
         LocaleCatalog.from_po_bytes("es", data)
+
+
+def nplurals_of(locale: str) -> int:
+    return int(PLURAL_FORMS[locale].split(";")[0].split("=")[1])
+
+
+PLURAL_CASES = [(locale, index) for locale in PLURAL_FORMS for index in range(nplurals_of(locale))]
+
+
+@pytest.mark.parametrize("locale, index", PLURAL_CASES, ids=[f"{locale}-msgstr[{index}]" for locale, index in PLURAL_CASES])
+def test_a_plural_form_may_drop_the_number_only_when_it_serves_a_single_n_as_msgfmt_says(tmp_path, locale, index):
+    """Russian form 0 serves 1, 21, 31, ...: without %(num)s it is wrong for 21 (msgfmt -c refuses it);
+    Spanish form 0 serves only 1, so "Un día" is right. The header's formula decides, as in gettext."""
+    forms = ["%(num)s x"] * nplurals_of(locale)
+    forms[index] = "x"
+    data = catalog(entry("%(num)s day", forms, context=None, flags="python-format", plural="%(num)s days"), locale, PLURAL_FORMS[locale])
+    path = tmp_path / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    msgfmt_refuses = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True).returncode != 0
+    ours = [f for f in check_po_bytes(data, str(path)) if f.check == "placeholders"]
+    assert bool(ours) == msgfmt_refuses
+    serves_one_n = {"es": [0], "ar": [0, 1, 2]}.get(locale, [])
+    assert msgfmt_refuses == (index not in serves_one_n)
