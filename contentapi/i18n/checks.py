@@ -77,7 +77,9 @@ CHECKS: dict[str, tuple[str, str]] = {
     "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
 }
 
-_PLURAL_FORMS = re.compile(r"nplurals\s*=\s*(\d{1,9})\s*;\s*plural\s*=([^;]*);?")
+# The flags under which msgfmt -c reads every % as a directive.
+PRINTF_FLAGS = frozenset({"python-format", "c-format"})
+_PLURAL_FORMS = re.compile(r"nplurals=\s*(\d{1,9})\s*;\s*plural=([^;]*);?")
 SUPPRESSION = re.compile(r"contentapi:\s*ignore\s*=\s*([A-Za-z0-9_,\s-]+)")
 
 
@@ -195,6 +197,14 @@ class _Checker:
         if not value:
             self.add("plural-forms", header.line, 'add a Plural-Forms header, e.g. "nplurals=2; plural=(n != 1);"')
             return None
+        text = header.forms[0]
+        field = re.search(r"^[ \t]*Plural-Forms[ \t]*:.*$", text, re.MULTILINE)
+        for key in ("nplurals=", "plural="):
+            # gettext takes the first "plural=" and "nplurals=" anywhere in the header, not the field's.
+            if field is None or not field.start() <= text.find(key) < field.end():
+                self.add("plural-forms", header.line, f"{key!r} appears in another header field: gettext would read that one; "
+                         "write it only in Plural-Forms")
+                return None
         match = _PLURAL_FORMS.fullmatch(value.strip())
         if not match:
             self.add("plural-forms", header.line, 'Plural-Forms must read "nplurals=N; plural=EXPRESSION;"')
@@ -277,17 +287,18 @@ class _Checker:
         is fine; Russian form 0 also serves 21, 31, ... so it must keep %(num)s). A form may never
         bring a placeholder that neither msgid nor msgid_plural has.
         """
+        printf = bool(entry.flags & PRINTF_FLAGS)
         if not entry.is_plural:
-            different = difference(placeholders(sources[0]), placeholders(target))
+            different = difference(placeholders(sources[0], printf), placeholders(target, printf))
             if different:
                 self.add("placeholders", entry.line, f"{label}{different}; copy placeholders exactly as in the English", entry)
             return
         allowed = Counter()
         for text in sources:
-            allowed |= placeholders(text)
-        got = placeholders(target)
+            allowed |= placeholders(text, printf)
+        got = placeholders(target, printf)
         numbers_served = self.served.get(form, []) if self.served is not None else None
-        required = placeholders(entry.msgid_plural) if numbers_served is None or len(numbers_served) > 1 else Counter()
+        required = placeholders(entry.msgid_plural, printf) if numbers_served is None or len(numbers_served) > 1 else Counter()
         parts = []
         if required - got:
             shown = ", ".join(str(n) for n in numbers_served[:4]) if numbers_served else ""

@@ -14,7 +14,8 @@ import unicodedata
 from collections import Counter
 
 _PRINTF = re.compile(r"%%|%\([A-Za-z_][A-Za-z0-9_]*\)[#0+-]?\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%[sd](?![A-Za-z])")
-_BRACE = re.compile(r"\{\{|\}\}|\{(?:[A-Za-z_][A-Za-z0-9_]*|\d+)?(?:![rsa])?(?::[^{}]*)?\}")
+_PRINTF_SPEC = re.compile(r"(?:\d+\$)?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
+_BRACE = re.compile(r"\{\{|\}\}|\{(?:[A-Za-z_][A-Za-z0-9_]*|\d+)?(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}")
 _URL = re.compile(r"(?:https?://|mailto:|tel:|www\.)[^\s<>()\"'\]\[]+", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,\u066b\u066c]\d+|[\u00a0\u202f\u2009 ]\d{3}(?!\d))*")
 _DIGIT_GROUPS = re.compile(r"\d+")
@@ -35,10 +36,45 @@ def length_bounds(locale: str | None) -> tuple[float, float]:
     return _LENGTH_BOUNDS.get(locale or "", _DEFAULT_LENGTH_BOUNDS)
 
 
-def placeholders(text: str) -> Counter:
-    """The format placeholders of a string: ``%(name)s``, ``%s``, ``{name}``; escapes (``%%``, ``{{``) excluded."""
-    found = Counter(match for match in _PRINTF.findall(text) if match != "%%")
+def placeholders(text: str, printf_format: bool = False) -> Counter:
+    """The format placeholders of a string; escapes (``%%``, ``{{``) excluded.
+
+    By shape (``%(name)s``, ``%s``, ``{name}``) unless the entry is flagged ``python-format`` or
+    ``c-format``: then every ``%`` is a directive, as msgfmt -c reads it, and one that is not valid
+    (a lone ``%``) is counted as such, because msgfmt refuses a translation whose format is invalid.
+    """
+    found = Counter(printf_directives(text) if printf_format else (match for match in _PRINTF.findall(text) if match != "%%"))
     found.update(match for match in _BRACE.findall(text) if match not in ("{{", "}}"))
+    return found
+
+
+def printf_directives(text: str) -> Counter:
+    """Every ``%`` directive as Python's ``%`` operator (and msgfmt's python-format) reads it.
+
+    ``%(name)s`` names may hold nested parentheses; a directive that does not parse is counted as
+    ``%`` and its next character (``"% "`` followed by ``o`` is the valid directive ``% o``).
+    """
+    found: Counter = Counter()
+    index = text.find("%")
+    while index >= 0:
+        position = index + 1
+        if text.startswith("(", position):
+            depth, position = 0, position + 1
+            while position < len(text) and (text[position] != ")" or depth):
+                depth += {"(": 1, ")": -1}.get(text[position], 0)
+                position += 1
+            if position >= len(text):
+                found[text[index:index + 2] + "...(unclosed)"] += 1
+                break  # the rest of the text is the unclosed name
+            position += 1
+        spec = _PRINTF_SPEC.match(text, position)
+        if spec is None:
+            found[f"{text[index:position + 1]} (invalid)"] += 1
+            index = text.find("%", position + 1)
+            continue
+        if text[index:spec.end()] != "%%":
+            found[text[index:spec.end()]] += 1
+        index = text.find("%", spec.end())
     return found
 
 

@@ -91,12 +91,13 @@ class PoEntry:
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"'}
 _KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d{1,9})\])?)\s+(.*)$")
 _PLAIN_RUN = re.compile(r'[^"\\]+')
+_SPACES = re.compile(r"[ \t]*")
 _OCTAL = re.compile(r"[0-7]{1,3}")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def _unquote(text: str, line: int) -> str:
-    """Decode one C-style quoted string that must make up the whole of ``text``.
+    """Decode the C-style quoted string (or adjacent strings) that must make up the whole of ``text``.
 
     Runs of plain characters are taken whole, so a long string costs one pass. Numeric escapes
     are bytes to gettext (``\\xc3\\xa9`` is "é" to msgfmt, "Ã©" to a character reader) and ``\\0``
@@ -114,9 +115,13 @@ def _unquote(text: str, line: int) -> str:
             index = run.end()
             continue
         if text[index] == '"':
-            if index + 1 != len(text):
+            index = _SPACES.match(text, index + 1).end()
+            if index == len(text):
+                return "".join(out)
+            if text[index] != '"':
                 raise PoSyntaxError(line, "text after the closing quote")
-            return "".join(out)
+            index += 1  # adjacent strings on one line are one string, as in C and msgfmt
+            continue
         index += 1  # a backslash
         if index >= len(text):
             break
@@ -137,22 +142,40 @@ def _unquote(text: str, line: int) -> str:
     raise PoSyntaxError(line, "unterminated string (missing closing quote)")
 
 
-def _unquote_lenient(text: str) -> str:
-    """Decode one or more adjacent quoted strings of a ``#|`` comment; the raw text if they are malformed."""
-    pieces = re.findall(r'"((?:[^"\\]|\\.)*)"', text)
-    if not pieces or re.sub(r'"(?:[^"\\]|\\.)*"', "", text).strip():
-        return text
-    try:
-        return "".join(_unquote(f'"{piece}"', 0) for piece in pieces)
-    except PoSyntaxError:
-        return text
+def _read_previous(pending: dict, text: str, line: int, obsolete: bool) -> None:
+    """One ``#|`` line (the previous msgctxt/msgid an update kept), read as strictly as msgfmt reads it."""
+    if not text:
+        return
+    if text.startswith('"'):
+        if pending["previous_state"] is None:
+            raise PoSyntaxError(line, "a #| string without #| msgid above it")
+        if pending["previous_state"] == "id":
+            pending["previous"].append(_unquote(text, line))
+        else:
+            _unquote(text, line)
+        return
+    match = _KEYWORD.match(text)
+    order = {"msgctxt": (None,), "msgid": (None, "ctxt"), "msgid_plural": ("id",)}
+    if not match or match.group(1) not in order or pending["previous_state"] not in order[match.group(1)]:
+        raise PoSyntaxError(line, "a #| line holds the previous msgctxt, msgid or msgid_plural, in that order")
+    value = _unquote(match.group(3), line)
+    if match.group(1) == "msgid":
+        pending["previous"] = [value]
+    pending["previous_state"] = {"msgctxt": "ctxt", "msgid": "id", "msgid_plural": "plural"}[match.group(1)]
+    pending["previous_obsolete"] = obsolete
 
 
 def parse_po_text(text: str) -> list[PoEntry]:
-    """Parse .po text strictly into entries (obsolete ``#~`` entries are skipped); raise PoSyntaxError."""
+    """Parse .po text strictly into entries; raise PoSyntaxError.
+
+    Obsolete (``#~``) entries are read with the same syntax, as msgfmt reads them, then left out:
+    an entry is obsolete as a whole, so a ``#~`` line cannot continue an active entry or the reverse.
+    """
     entries: list[PoEntry] = []
-    pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None}
+    pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None,
+                              "previous_state": None, "previous_obsolete": False}
     current: PoEntry | None = None
+    current_obsolete = False
     last_field: tuple[str, int | None] | None = None
     pieces: list[str] = []  # continuation lines of the last field, joined once so a long string stays linear
     state = "start"  # start | ctxt | id | plural | str
@@ -184,66 +207,69 @@ def parse_po_text(text: str) -> list[PoEntry]:
             raise PoSyntaxError(current.line, "msgid_plural needs msgstr[0], msgstr[1], ... not msgstr")
         if not current.is_plural and current.plural_syntax:
             raise PoSyntaxError(current.line, "msgstr[N] without msgid_plural")
-        if current.plural_syntax and sorted(current.msgstr) != list(range(len(current.msgstr))):
-            raise PoSyntaxError(current.line, "plural forms must be numbered msgstr[0], msgstr[1], ... without gaps")
-        entries.append(current)
+        if not current_obsolete:
+            entries.append(current)
         current = None
 
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
-        stripped = line.strip()
+    for number, raw in enumerate(_logical_lines(text), start=1):
+        stripped = raw.rstrip("\r").strip()
+        obsolete = stripped.startswith("#~")
+        if obsolete:
+            stripped = stripped[2:].strip()
+            if stripped.startswith("#"):
+                continue  # an obsolete entry's comments
+            if stripped.startswith("|"):
+                stripped = "#" + stripped  # its previous msgid, read as an active entry's is
         if not stripped:
             continue
         if stripped.startswith("#"):
             flush()
+            if state in ("ctxt", "id", "plural"):
+                raise PoSyntaxError(number, "a comment inside an entry: comments go above its msgctxt or msgid")
             if state == "str":
                 finish()
                 state = "start"
                 last_field = None
-            if stripped.startswith("#~"):
-                continue  # obsolete entries are kept by tools but never compiled
             if stripped.startswith("#,"):
                 pending_comments["flags"].update(flag.strip() for flag in stripped[2:].split(",") if flag.strip())
             elif stripped.startswith("#."):
                 pending_comments["extracted"].append(stripped[2:].strip())
             elif stripped.startswith("#|"):
-                previous = stripped[2:].strip()
-                if previous.startswith("msgid ") and not previous.startswith("msgid_plural"):
-                    pending_comments["previous"] = [_unquote_lenient(previous[6:])]
-                elif previous.startswith('"') and pending_comments["previous"] is not None:
-                    pending_comments["previous"].append(_unquote_lenient(previous))
+                _read_previous(pending_comments, stripped[2:].strip(), number, obsolete)
             elif stripped.startswith("#:"):
                 pass
             else:
                 pending_comments["translator"].append(stripped[1:].strip())
             continue
-        if stripped.startswith('"'):
+        match = None if stripped.startswith('"') else _KEYWORD.match(stripped)
+        starts_entry = match is not None and match.group(1) in ("msgctxt", "msgid") and state in ("start", "str")
+        if current is not None and not starts_entry and obsolete != current_obsolete:
+            raise PoSyntaxError(number, "inconsistent use of #~: an entry is obsolete (#~) on all its lines or on none")
+        if match is None:
+            if not stripped.startswith('"'):
+                raise PoSyntaxError(number, f"unknown keyword or stray text: {shorten(stripped, 40)!r}")
             if last_field is None or current is None:
                 raise PoSyntaxError(number, "a string continuation line outside an entry")
             pieces.append(_unquote(stripped, number))
             continue
-        match = _KEYWORD.match(stripped)
-        if not match:
-            raise PoSyntaxError(number, f"unknown keyword or stray text: {shorten(stripped, 40)!r}")
         keyword, plural_index, rest = match.group(1), match.group(2), match.group(3)
         value = _unquote(rest, number)
         flush()
+        if starts_entry:
+            if pending_comments["previous_state"] == "ctxt":
+                raise PoSyntaxError(number, "#| msgctxt without #| msgid above this entry")
+            if pending_comments["previous_state"] and pending_comments["previous_obsolete"] != obsolete:
+                raise PoSyntaxError(number, "inconsistent use of #~: the #| lines above and this entry differ")
+            finish()
+            current, current_obsolete = _new_entry(number, pending_comments), obsolete
         if keyword == "msgctxt":
-            if state == "str":
-                finish()
-            elif state != "start":
+            if state not in ("start", "str"):
                 raise PoSyntaxError(number, "msgctxt in the middle of an entry")
-            current = _new_entry(number, pending_comments)
             current.context = value
             state, last_field = "ctxt", ("msgctxt", None)
         elif keyword == "msgid":
-            if state == "str":
-                finish()
-                current = None
-            elif state not in ("start", "ctxt"):
+            if state not in ("start", "str", "ctxt"):
                 raise PoSyntaxError(number, "msgid in the middle of an entry (missing msgstr?)")
-            if current is None:
-                current = _new_entry(number, pending_comments)
             current.msgid = value
             state, last_field = "id", ("msgid", None)
         elif keyword == "msgid_plural":
@@ -261,15 +287,12 @@ def parse_po_text(text: str) -> list[PoEntry]:
                     raise PoSyntaxError(number, "more than 20 plural forms")
             elif current.msgstr:
                 raise PoSyntaxError(number, "a second msgstr in one entry")
-            if index in current.msgstr:
-                raise PoSyntaxError(number, f"msgstr[{index}] appears twice")
+            if index != len(current.msgstr):
+                raise PoSyntaxError(number, f"msgstr[{index}] out of order: plural forms go msgstr[0], msgstr[1], ... in order")
             current.msgstr[index] = value
             state, last_field = "str", ("msgstr", index)
     flush()
-    if current is not None:
-        finish()
-    elif state == "ctxt":
-        raise PoSyntaxError(len(text.split("\n")), "msgctxt without msgid at the end of the file")
+    finish()
     seen: dict[tuple, int] = {}
     for entry in entries:
         key = (entry.context, entry.msgid)
@@ -277,6 +300,26 @@ def parse_po_text(text: str) -> list[PoEntry]:
             raise PoSyntaxError(entry.line, f"duplicate entry (first at line {seen[key]})")
         seen[key] = entry.line
     return entries
+
+
+def _logical_lines(text: str) -> list[str]:
+    """The lines of a .po text with backslash-newline joined, as gettext's reader joins them anywhere
+    (a comment ending in ``\\`` swallows the next line); a joined line keeps the number of its first
+    line and blank lines stand in for the rest, so later line numbers do not move."""
+    lines = text.split("\n")
+    if "\\\n" not in text:
+        return lines
+    joined: list[str] = []
+    pieces: list[str] = []
+    for line in lines:
+        pieces.append(line[:-1] if line.endswith("\\") else line)
+        if not line.endswith("\\"):
+            joined.append("".join(pieces))
+            joined.extend([""] * (len(pieces) - 1))
+            pieces = []
+    if pieces:
+        joined.append("".join(pieces))
+    return joined
 
 
 def _new_entry(line: int, pending: dict) -> PoEntry:
@@ -291,6 +334,7 @@ def _new_entry(line: int, pending: dict) -> PoEntry:
     pending["translator"] = []
     pending["extracted"] = []
     pending["previous"] = None
+    pending["previous_state"] = None
     return entry
 
 

@@ -68,3 +68,32 @@ def test_long_strings_are_read_in_one_pass(shape):
     started = time.process_time()
     read_po((HEADER + body).encode())
     assert time.process_time() - started < 1.5
+
+
+@pytest.mark.parametrize("body", [
+    'msgid "a"\n# a comment\nmsgstr "b"\n',  # comments go above an entry
+    'msgctxt "c"\n#: file.py:1\nmsgid "a"\nmsgstr "b"\n',
+    'msgid "a"\nmsgstr "b"\n#~ "c"\n',  # an obsolete string cannot continue an active entry
+    '#~ msgid "c"\nmsgstr "d"\n\nmsgid "a"\nmsgstr "b"\n',
+    '#~ msgid "c"\n\nmsgid "a"\nmsgstr "b"\n',  # an obsolete entry is read with the same syntax
+    '#~ Spanish\nmsgid "a"\nmsgstr "b"\n',
+    '#| foo\nmsgid "a"\nmsgstr "b"\n',  # so is the previous msgid of an update
+    '#| "x"\nmsgid "a"\nmsgstr "b"\n',
+    '#| msgctxt "x"\nmsgid "a"\nmsgstr "b"\n',
+    '#~| msgid "x"\nmsgid "a"\nmsgstr "b"\n',
+    '#: file.py:1\\\nmsgid "a"\nmsgstr "b"\n',  # backslash-newline joins lines, even after a comment
+    'msgid "a"\nmsgid_plural "as"\nmsgstr[1] "bs"\nmsgstr[0] "b"\n',  # forms in order
+    # accepted by both, and read alike:
+    'msgid "a"\nmsgstr "b" "c"\n',
+    'msgid "a"\nmsgstr "b\\\nc"\n',
+    '#| msgid "x" "y"\n#~ msgid "c"\n#~ msgstr "d"\n#~ "e"\n\nmsgid "a"\nmsgstr "b"\n',
+])
+def test_entries_are_refused_exactly_when_msgfmt_refuses_them_and_otherwise_read_alike(tmp_path, body):
+    theirs = msgfmt_reads(tmp_path, body)
+    try:
+        ours = read_po((HEADER + body).encode()).messages
+    except PoSyntaxError:
+        ours = None
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert [entry.msgstr[0] for entry in ours if entry.msgid == "a"] == [theirs]
