@@ -1,4 +1,4 @@
-"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,all}``.
+"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,checks,all}``.
 
 Each prints a Markdown table and writes benchmarks/results/<name>.json. Every server listens on
 127.0.0.1 only, every load run has a fixed length, and every process started is stopped at the
@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--duration", type=positive_seconds, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
     audit.add_argument("--repeat", type=positive_int, default=3, help="runs of each configuration, median reported (default 3)")
-    everything = sub.add_parser("all", help="sweep, api, scale, publish and audit, one after the other; "
+    checks = sub.add_parser("checks", help="5: contentapi i18n check on 1 MiB catalogs of adversarial strings (target: 2 s)")
+    checks.add_argument("--repeat", type=positive_int, default=3, help="runs of each catalog, median reported (default 3)")
+    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit and checks, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     return parser
@@ -97,6 +99,10 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         from benchmarks import audit
 
         return audit.run(quick=quick, repeat=1 if quick else getattr(args, "repeat", 3))
+    if name == "checks":
+        from benchmarks import checks
+
+        return checks.run(quick=quick, repeat=getattr(args, "repeat", 3))
     raise BenchmarkError(f"unknown benchmark {name!r}")
 
 
@@ -106,6 +112,7 @@ TITLES = {
     "scale": "2. Scale",
     "publish": "3. Publishing under load",
     "audit": "4. Audit against the axe CLI",
+    "checks": "5. Catalog checks on hostile input",
 }
 
 
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "all":
             skip = {name.strip() for name in args.skip.split(",") if name.strip()}
             outcomes = {}
-            for name in ("sweep", "api", "scale", "publish", "audit"):
+            for name in ("sweep", "api", "scale", "publish", "audit", "checks"):
                 if name in skip:
                     continue
                 started = time.monotonic()

@@ -41,7 +41,13 @@ from contentapi.i18n.features import (
     placeholders,
     text_urls,
 )
-from contentapi.i18n.markup import Rendered, reads_as_list, render_message, unsafe_parts
+from contentapi.i18n.markup import (
+    Rendered,
+    markdown_cost,
+    reads_as_list,
+    render_message,
+    unsafe_parts,
+)
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id, translatable_locale
 from contentapi.i18n.po import PoDecodeError, PoEntry, PoFile, PoSyntaxError, read_po, shorten
 
@@ -64,6 +70,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "empty-translation": (ERROR, "a translated entry is blank or has an empty plural form"),
     "control-characters": (ERROR, "control or bidirectional override characters in the translation"),
     "newlines": (ERROR, "a leading or trailing newline differs from the English (msgfmt -c refuses it)"),
+    "check-limit": (ERROR, "the catalog asks more work of the checker than any real one (entries, runs of [, *, newlines ...)"),
     "untranslated": (WARNING, "no translation yet (English is served)"),
     "fuzzy": (WARNING, "marked fuzzy: needs review (English is served until confirmed)"),
     "identical": (WARNING, "the translation is the same as the English"),
@@ -79,7 +86,14 @@ CHECKS: dict[str, tuple[str, str]] = {
 
 # The flags under which msgfmt -c reads every % as a directive.
 PRINTF_FLAGS = frozenset({"python-format", "c-format"})
+# What checking may cost per catalog, in units of about a microsecond of CPU: every entry costs
+# ENTRY_COST and its Markdown what markdown_cost says. A shipped catalog costs about 2,900, one of
+# 1 MiB made like them about 230,000; the budget is about half a second, so no upload (1 MiB of "["
+# or of one-word entries) costs more than about a second however it is made.
+CHECK_BUDGET = 500_000
+ENTRY_COST = 50
 _PLURAL_FORMS = re.compile(r"nplurals=\s*(\d{1,9})\s*;\s*plural=([^;]*);?")
+ERRORS = frozenset(name for name, (severity, _) in CHECKS.items() if severity == ERROR)
 SUPPRESSION = re.compile(r"contentapi:\s*ignore\s*=\s*([A-Za-z0-9_,\s-]+)")
 
 
@@ -136,6 +150,7 @@ class _Checker:
         self.locale = locale
         self.findings: list[Finding] = []
         self.served: dict[int, list[int]] | None = None  # plural form index -> the n (0..1000) it serves
+        self.work_left = CHECK_BUDGET
 
     def add(self, check: str, line: int, hint: str, entry: PoEntry | None = None, ignored: set[str] = frozenset()):
         """Record a finding, unless it is a warning the entry silenced."""
@@ -242,11 +257,12 @@ class _Checker:
 
     def check_entry(self, entry: PoEntry, nplurals: int | None) -> None:
         """Suppressions, plural count, untranslated/fuzzy, blank forms, then each form."""
+        if not self.spend(ENTRY_COST, entry):
+            return
         ignored = suppressed_checks(entry)
-        for name in sorted(ignored):
-            if name not in CHECKS or CHECKS[name][0] == ERROR:
-                why = "is an error and cannot be silenced" if name in CHECKS else "is not a check id"
-                self.add("unknown-check", entry.line, f"ignore={name} {why}; see contentapi i18n check --list", entry)
+        for kind, names in (("is an error and cannot be silenced", ignored & ERRORS), ("is not a check id", ignored - set(CHECKS))):
+            if names:
+                self.add("unknown-check", entry.line, f"ignore={describe(Counter(names))} {kind}; see contentapi i18n check --list", entry)
         if entry.is_plural and nplurals is not None and len(entry.msgstr) != nplurals:
             self.add("plural-count", entry.line, f"give exactly {nplurals} forms msgstr[0]..msgstr[{nplurals - 1}], not {len(entry.msgstr)}", entry)
         if not entry.translated:
@@ -264,11 +280,32 @@ class _Checker:
                 return
         self.check_newlines(entry)
         sources = [entry.msgid] + ([entry.msgid_plural] if entry.is_plural else [])
+        # reads_as_list parses the English as blocks first; then each text as the renderer reads it.
+        if not self.spend(markdown_cost(entry.msgid, True), entry):
+            return
+        as_list = reads_as_list(entry.msgid)
+        if not self.spend(sum(markdown_cost(text, as_list) for text in [*sources, *forms]), entry):
+            return
+        expected = {source: render_message(source, as_list) for source in sources}
         for index, form in enumerate(forms):
             if not form:
                 continue
             source = entry.msgid if not entry.is_plural or (index == 0 and len(forms) > 1) else entry.msgid_plural
-            self.check_pair(entry, source, form, sources, ignored, index if entry.is_plural else None)
+            self.check_pair(entry, source, form, (expected[source], render_message(form, as_list)), ignored,
+                            index if entry.is_plural else None)
+
+    def spend(self, cost: int, entry: PoEntry) -> bool:
+        """Charge work to the catalog's budget; when it runs out, one error says so and the rest of the
+        catalog is not checked, so no upload costs more than about a second of CPU."""
+        if self.work_left >= cost:
+            self.work_left -= cost
+            return True
+        if self.work_left >= 0:
+            self.add("check-limit", entry.line, "the catalog has far more entries or Markdown punctuation (brackets, "
+                     "emphasis, backslashes, line breaks) than a real one: this entry and the ones after it were not "
+                     "checked; remove the runs of punctuation or split the catalog", entry)
+            self.work_left = -1
+        return False
 
     def check_newlines(self, entry: PoEntry) -> None:
         """msgid_plural and every form begin and end with a newline exactly when msgid does, as msgfmt -c requires."""
@@ -326,12 +363,13 @@ class _Checker:
             where = "; ".join(part for part in (f"link targets: {targets}" if targets else "", written) if part)
             self.add("urls", line, f"{label}{where}; URLs must be copied unchanged", entry)
 
-    def check_pair(self, entry: PoEntry, source: str, target: str, sources: list[str], ignored: set[str], form: int | None):
-        """Every content check of one translation against its English source."""
+    def check_pair(self, entry: PoEntry, source: str, target: str, views: tuple[Rendered, Rendered], ignored: set[str],
+                   form: int | None):
+        """Every content check of one translation against its English source, both as the renderer reads them."""
         label = f"msgstr[{form}] " if form is not None else ""
         line = entry.line
-        as_list = reads_as_list(entry.msgid)
-        seen, expected = render_message(target, as_list), render_message(source, as_list)
+        expected, seen = views
+        sources = [entry.msgid] + ([entry.msgid_plural] if entry.is_plural else [])
         if _controls(target, seen) - _controls(source, expected):
             self.add("control-characters", line, f"{label}remove control or bidirectional characters (U+202A-202E, U+2066-2069, "
                      "also when written as entities such as &#x202E; or &rlm;)", entry)
@@ -374,10 +412,9 @@ def _newline_edges(text: str) -> tuple[bool, bool]:
 def _controls(raw: str, rendered: Rendered) -> set[str]:
     """Control and bidirectional characters in a message: raw, or decoded from entities by the renderer
     (which removes raw bidirectional marks itself, but not the ones an entity such as &rlm; writes)."""
-    found = set(CONTROL.findall(raw))
+    found = {char for char in set(raw) if CONTROL.match(char)}  # the distinct characters: one pass in C
     for text in (rendered.text, *rendered.targets):
-        found.update(CONTROL.findall(text))
-        found.update(BIDI_CONTROLS.findall(text))
+        found.update(char for char in set(text) if CONTROL.match(char) or BIDI_CONTROLS.match(char))
     return found
 
 

@@ -13,10 +13,13 @@ import re
 import unicodedata
 from collections import Counter
 
+from contentapi.i18n.po import shorten
+
 _PRINTF = re.compile(r"%%|%\([A-Za-z_][A-Za-z0-9_]*\)[#0+-]?\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%[sd](?![A-Za-z])")
 _PRINTF_SPEC = re.compile(r"(?:\d+\$)?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
 _BRACE = re.compile(r"\{\{|\}\}|\{(?:[A-Za-z_][A-Za-z0-9_]*|\d+)?(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}")
 _URL = re.compile(r"(?:https?://|mailto:|tel:|www\.)[^\s<>()\"'\]\[]+", re.IGNORECASE)
+_URL_START = re.compile(r"http|mailto:|tel:|www\.", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,\u066b\u066c]\d+|[\u00a0\u202f\u2009 ]\d{3}(?!\d))*")
 _DIGIT_GROUPS = re.compile(r"\d+")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -43,8 +46,11 @@ def placeholders(text: str, printf_format: bool = False) -> Counter:
     ``c-format``: then every ``%`` is a directive, as msgfmt -c reads it, and one that is not valid
     (a lone ``%``) is counted as such, because msgfmt refuses a translation whose format is invalid.
     """
-    found = Counter(printf_directives(text) if printf_format else (match for match in _PRINTF.findall(text) if match != "%%"))
-    found.update(match for match in _BRACE.findall(text) if match not in ("{{", "}}"))
+    found: Counter = Counter()
+    if "%" in text:
+        found.update(printf_directives(text) if printf_format else (match for match in _PRINTF.findall(text) if match != "%%"))
+    if "{" in text or "}" in text:
+        found.update(match for match in _BRACE.findall(text) if match not in ("{{", "}}"))
     return found
 
 
@@ -80,7 +86,24 @@ def printf_directives(text: str) -> Counter:
 
 def text_urls(text: str) -> Counter:
     """The URLs written out in a text a reader sees (not link targets), without trailing punctuation."""
+    if not _may_hold_urls(text):
+        return Counter()
     return Counter(url.rstrip(".,;:!?") for url in _URL.findall(text))
+
+
+def _may_hold_urls(text: str) -> bool:
+    # A plain search first: the full pattern costs more at every position of a long text.
+    return _URL_START.search(text) is not None
+
+
+def _without_formats_and_urls(text: str) -> str:
+    if _may_hold_urls(text):
+        text = _URL.sub(" ", text)
+    if "%" in text:
+        text = _PRINTF.sub(" ", text)
+    if "{" in text or "}" in text:
+        text = _BRACE.sub(" ", text)
+    return text
 
 
 def numbers(text: str) -> Counter:
@@ -89,10 +112,22 @@ def numbers(text: str) -> Counter:
     "1.5" and "1,5" and "١٫٥" are the same number; "15" is not.
     """
     found = Counter()
-    for token in _NUMBER.findall(_BRACE.sub(" ", _PRINTF.sub(" ", _URL.sub(" ", text)))):
-        normalized = "".join(str(unicodedata.digit(char)) if char.isdigit() else char for char in token)
+    for token in _NUMBER.findall(_without_formats_and_urls(text)):
+        normalized = token if token.isascii() else token.translate(_ASCII_DIGITS)
         found[tuple(_DIGIT_GROUPS.findall(normalized))] += 1
     return found
+
+
+class _AsciiDigits(dict):
+    """str.translate's table from any decimal digit (Arabic-Indic, full-width, ...) to its ASCII digit."""
+
+    def __missing__(self, code: int) -> int:
+        character = chr(code)
+        self[code] = ord(str(unicodedata.digit(character))) if character.isdigit() else code
+        return self[code]
+
+
+_ASCII_DIGITS = _AsciiDigits()
 
 
 def end_class(text: str) -> str:
@@ -111,16 +146,20 @@ def end_class(text: str) -> str:
 
 def letter_count(text: str) -> int:
     """How many letters a text has."""
-    return sum(1 for char in text if char.isalpha())
+    return sum(map(str.isalpha, text))
 
 
-def describe(counter: Counter) -> str:
-    """``a, b x2`` for a count of items."""
-    return ", ".join(f"{item}" if count == 1 else f"{item} x{count}" for item, count in sorted(counter.items(), key=str)) or "none"
+def describe(counter: Counter, most: int = 8) -> str:
+    """``a, b x2`` for a count of items (the first ``most``, then how many more: a hint stays one line)."""
+    items = sorted(counter.items(), key=str)
+    shown = ", ".join(shorten(str(item), 60) if count == 1 else f"{shorten(str(item), 60)} x{count}" for item, count in items[:most])
+    return (shown + (f" and {len(items) - most} more" if len(items) > most else "")) or "none"
 
 
 def difference(source: Counter, target: Counter) -> str:
     """``missing ...; unexpected ...`` between two counts, or an empty string when they are equal."""
+    if source == target:
+        return ""
     missing = source - target
     extra = target - source
     parts = []

@@ -51,6 +51,7 @@ CASES = [
     ("placeholders", catalog(entry("Hello %(name)s.", "Hola %(nombre)s.")), catalog(entry("Hello %(name)s.", "Hola %(name)s."))),
     ("placeholders", catalog(entry("Hello {name}.", "Hola.")), catalog(entry("Hello {name}.", "Hola {name}."))),
     ("newlines", catalog(entry("Rest.", "Descanse.\n")), catalog(entry("Rest.", "Descanse."))),
+    ("check-limit", catalog(entry("See [it](https://a.org).", "[" * 30_000)), catalog(entry("See [it](https://a.org).", "Vea [esto](https://a.org)."))),
     ("markup", catalog(entry("Do **not** lift.", "No levante.")), catalog(entry("Do **not** lift.", "**No** levante."))),
     ("markup", catalog(entry("Call <strong>now</strong>.", "Llame ahora.")), catalog(entry("Call <strong>now</strong>.", "Llame <strong>ahora</strong>."))),
     ("markup", catalog(entry("- one\n- two", "- uno dos")), catalog(entry("- one\n- two", "- uno\n- dos"))),
@@ -101,7 +102,7 @@ def test_severities_are_as_documented():
     errors = {name for name, (severity, _) in CHECKS.items() if severity == ERROR}
     assert errors == {
         "unparsable", "encoding", "byte-order-mark", "header", "plural-forms", "plural-count", "placeholders", "markup",
-        "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters", "newlines",
+        "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters", "newlines", "check-limit",
     }
     assert {name for name, (severity, _) in CHECKS.items() if severity == WARNING} == set(CHECKS) - errors
 

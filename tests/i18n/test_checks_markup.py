@@ -147,3 +147,30 @@ def test_a_translation_that_passes_renders_exactly_the_englishs_link_targets(cas
     targets = rendered_targets(kind, translation)
     if targets is not None:
         assert targets == rendered_targets(kind, source), translation
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\r\x00"), max_size=40))
+def test_a_line_without_markdown_punctuation_is_what_the_parser_says_it_is(text):
+    """render_message skips markdown-it for a line with none of its terminator characters; the
+    parser's own reading of such a line must be the same (one text token, or nothing)."""
+    from contentapi.content.markdown import BIDI_CONTROLS, inline_tokens
+    from contentapi.i18n.markup import MARKDOWN_PUNCTUATION, render_message
+
+    line = BIDI_CONTROLS.sub("", text).strip()
+    if any(char in line for char in MARKDOWN_PUNCTUATION):
+        return
+    tokens = inline_tokens(line)
+    assert [(token.type, token.content) for token in tokens] == ([("text", line)] if line else [])
+    assert render_message(text, as_list=False).text == line
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n-+*1.)>#ab\u200e\u00a0")), max_size=12))
+def test_reads_as_list_is_the_parsers_answer(text):
+    """reads_as_list only parses text that can start with a list marker; it answers what a parse does."""
+    from contentapi.content.markdown import block_tokens
+    from contentapi.i18n.markup import LIST_KINDS, reads_as_list
+
+    tokens = block_tokens(text)
+    assert reads_as_list(text) == (bool(tokens) and tokens[0].type in LIST_KINDS)
