@@ -49,6 +49,7 @@ from contentapi.i18n.markup import (
     unsafe_parts,
 )
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id, translatable_locale
+from contentapi.i18n.meaning import language_name, negation_differs, reads_as, unit_changes
 from contentapi.i18n.po import PoDecodeError, PoEntry, PoFile, PoSyntaxError, read_po, shorten
 
 ERROR = "error"
@@ -67,6 +68,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "unsafe-markup": (ERROR, "script, style, iframe, object, on* attributes, javascript: or data: URLs"),
     "urls": (ERROR, "the URLs differ from the source"),
     "numbers": (ERROR, "the numbers (doses, durations) differ from the source"),
+    "units": (ERROR, "a number's unit differs from the English (24 hours became 24 days), by CLDR's unit names"),
     "empty-translation": (ERROR, "a translated entry is blank or has an empty plural form"),
     "control-characters": (ERROR, "control or bidirectional override characters in the translation"),
     "newlines": (ERROR, "a leading or trailing newline differs from the English (msgfmt -c refuses it)"),
@@ -79,6 +81,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "end-punctuation": (WARNING, "the final punctuation differs from the source"),
     "doubled-words": (WARNING, "a word is repeated ('the the')"),
     "zero-width": (WARNING, "zero-width characters in the translation"),
+    "negation": (WARNING, "the English is negative (not, no, never) and the translation is not, or the reverse"),
+    "language": (WARNING, "the translation reads as another language than the catalog's"),
     "plural-table": (WARNING, "nplurals differs from Babel's CLDR table for the language (the header is what gettext uses)"),
     "unknown-check": (WARNING, "a suppression comment names a check that does not exist or is an error"),
     "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
@@ -346,6 +350,22 @@ class _Checker:
         if parts:
             self.add("placeholders", entry.line, f"{label}{'; '.join(parts)}; copy placeholders exactly as in the English", entry)
 
+    def check_meaning(self, entry: PoEntry, source: str, target: str, label: str, ignored: set[str], plural_form: bool) -> None:
+        """Units of numbers (error), negation and language (warnings), on the text a reader sees."""
+        line = entry.line
+        changes = [] if plural_form else unit_changes(source, target, self.locale)
+        if changes:
+            self.add("units", line, f"{label}{'; '.join(changes[:4])}: keep the English unit with each number", entry)
+        negation = negation_differs(source, target, self.locale)
+        if negation:
+            said = "the English is negative (not, no, never) and this is not" if negation == "dropped" else \
+                "this is negative and the English is not"
+            self.add("negation", line, f"{label}{said}: check the meaning", entry, ignored)
+        language = reads_as(target, self.locale)
+        if language:
+            self.add("language", line, f"{label}reads as {language_name(language)}, not {language_name(self.locale)}: "
+                     "is it in the right catalog?", entry, ignored)
+
     def check_markup(self, entry: PoEntry, expected: Rendered, seen: Rendered, label: str) -> None:
         """Block shape, elements, link targets and written-out URLs, as the renderer reads both texts."""
         line = entry.line
@@ -382,6 +402,8 @@ class _Checker:
         if source_numbers != target_numbers and not (entry.is_plural and form is not None):
             different = difference(describe_numbers(source_numbers), describe_numbers(target_numbers))
             self.add("numbers", line, f"{label}{different}; doses and durations must keep their numbers (write them in digits)", entry)
+        if self.locale:
+            self.check_meaning(entry, expected.text, seen.text, label, ignored, plural_form=form is not None)
         if source.strip() == target.strip() and letter_count(source) >= 3:
             self.add("identical", line, f"{label}same as the English; translate it, or add '# contentapi: ignore=identical' if intended", entry, ignored)
         if letter_count(source) >= 20:

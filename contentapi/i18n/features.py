@@ -111,11 +111,19 @@ def numbers(text: str) -> Counter:
 
     "1.5" and "1,5" and "١٫٥" are the same number; "15" is not.
     """
-    found = Counter()
-    for token in _NUMBER.findall(_without_formats_and_urls(text)):
+    return Counter(number for number, _ in number_spans(text)[1])
+
+
+def number_spans(text: str) -> tuple[str, list[tuple[tuple[str, ...], int]]]:
+    """The text with placeholders and URLs blanked out, and each number in it (as digit groups) with
+    the position where it ends in that text."""
+    cleaned = _without_formats_and_urls(text)
+    spans = []
+    for match in _NUMBER.finditer(cleaned):
+        token = match.group(0)
         normalized = token if token.isascii() else token.translate(_ASCII_DIGITS)
-        found[tuple(_DIGIT_GROUPS.findall(normalized))] += 1
-    return found
+        spans.append((tuple(_DIGIT_GROUPS.findall(normalized)), match.end()))
+    return cleaned, spans
 
 
 class _AsciiDigits(dict):
