@@ -183,26 +183,29 @@ class Verdict:
         return f"{refusal if self.refused else notice}: {', '.join(self.said)}" if self.said else refusal
 
 
-def check_verdict(path: Path, base: Path) -> Verdict:
-    """contentapi i18n check: errors refuse; new warnings are advice."""
-    def counted(file: Path) -> Counter:
-        return Counter((f.check, f.severity) for f in check_po_bytes(file.read_bytes(), str(file)))
+def check_says(path: Path) -> Counter:
+    """contentapi i18n check's (check id, severity) pairs for a catalog."""
+    return Counter((f.check, f.severity) for f in check_po_bytes(path.read_bytes(), str(path)))
 
-    new = counted(path) - counted(base)
+
+def check_verdict(says: Counter, before: Counter) -> Verdict:
+    """Errors refuse; warnings the unchanged catalog did not get are advice."""
+    new = says - before
     errors = sorted({check for check, severity in new if severity == ERROR})
     return Verdict(bool(errors), tuple(errors or sorted({check for check, _ in new})))
 
 
-def msgfmt_verdict(path: Path, base: Path) -> Verdict:
-    """GNU msgfmt -c: a non-zero exit refuses; the first message it did not give the unchanged catalog is shown."""
-    def run(file: Path) -> tuple[int, list[str]]:
-        done = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(file)], capture_output=True, text=True)
-        prefix = re.compile(re.escape(str(file)) + r":(?:\d+:)*\s*")
-        return done.returncode, [prefix.sub("", line) for line in done.stderr.splitlines() if prefix.match(line)]
+def msgfmt_says(path: Path) -> tuple[int, list[str]]:
+    """GNU msgfmt -c's exit status and messages (without the file name) for a catalog."""
+    done = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    prefix = re.compile(re.escape(str(path)) + r":(?:\d+:)*\s*")
+    return done.returncode, [prefix.sub("", line) for line in done.stderr.splitlines() if prefix.match(line)]
 
-    code, messages = run(path)
-    before = set(run(base)[1])
-    new = [message.removeprefix("warning: ") for message in messages if message not in before]
+
+def msgfmt_verdict(says: tuple[int, list[str]], before: tuple[int, list[str]]) -> Verdict:
+    """A non-zero exit refuses; the first message it did not give the unchanged catalog is shown."""
+    code, messages = says
+    new = [message.removeprefix("warning: ") for message in messages if message not in set(before[1])]
     return Verdict(code != 0, tuple(new[:1]))
 
 
@@ -253,11 +256,13 @@ def measure() -> list[Row]:
         work = Path(folder)
         catalogs = write_corpus(work / "corpus")
         pofilter = pofilter_verdicts(catalogs, work)
+        checked = {name: check_says(path) for name, (_, path) in catalogs.items()}
+        compiled = {name: msgfmt_says(path) for name, (_, path) in catalogs.items()}
         rows = []
-        for name, (locale, path) in catalogs.items():
-            base = catalogs[f"shipped-{locale}"][1]
-            rows.append(Row(name, locale, descriptions.get(name, "the shipped catalog"),
-                            check_verdict(path, base), msgfmt_verdict(path, base), pofilter[name]))
+        for name, (locale, _) in catalogs.items():
+            base = f"shipped-{locale}"
+            rows.append(Row(name, locale, descriptions.get(name, "the shipped catalog"), check_verdict(checked[name], checked[base]),
+                            msgfmt_verdict(compiled[name], compiled[base]), pofilter[name]))
     return rows
 
 

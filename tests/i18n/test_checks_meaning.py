@@ -7,6 +7,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contentapi.config import REPOSITORY_DIR
 from contentapi.i18n.catalogs import catalog_paths
@@ -119,3 +121,11 @@ def test_a_paragraph_in_another_language_is_named(locale):
     other, name = OTHER_LANGUAGE[locale]
     assert f"reads as {name}" in checks(locale, ENGLISH, other)["language"]
     assert "language" not in checks(locale, ENGLISH, shipped_paragraph(locale))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(LOCALES), st.text(max_size=60), st.text(max_size=60))
+def test_any_text_in_any_locale_is_checked_without_a_crash(locale, source, translation):
+    path = f"{to_babel_id(locale)}/LC_MESSAGES/messages.po"
+    findings = check_po_bytes(po_catalog(po_entry(source or "x", translation), locale), path)
+    assert not any("could not be checked" in finding.hint for finding in findings)
