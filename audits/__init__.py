@@ -42,6 +42,7 @@ def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None)
     from audits.engine import Auditor, settle
     from audits.model import RunResult
     from audits.options import axe_tags
+    from audits.states import parse_states
 
     accepted = baseline.load(baseline_path) if baseline_path else None
     own_auditor = auditor is None
@@ -59,6 +60,10 @@ def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None)
         baseline_summary = {"file": str(baseline_path), "accepted": sum(accepted.values()), "fixed": fixed}
     if "title" in options.checks:
         untranslated_titles(results)
+    if any(page.kind in ("index", "procedure", "embed") and page.expected_lang for page in results):
+        from audits.sources import trace
+
+        trace(results)
     settle(results, options)
     options_summary = {
         "level": options.level,
@@ -75,6 +80,7 @@ def audit_pages(pages, options, auditor=None, baseline_path=None, progress=None)
         "workers": options.workers,
         "remote": options.remote_url,
         "reading_grade": options.reading_grade,
+        "states": [state.name for state in (options.states or parse_states("default"))],
     }
     axe_version = next((page.axe_version for page in results if page.axe_version), None)
     return RunResult(

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from audits.states import DEFAULT_STATES, StateError, parse_states
 from audits.options import (
     ALL_CHECKS,
     DEFAULT_LEVEL,
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"run only these checks (repeatable; {', '.join(ALL_CHECKS)})")
     rules.add_argument("--skip-check", metavar="NAME", action="append", choices=ALL_CHECKS, default=[],
                        help="leave this check out (repeatable)")
+    rules.add_argument("--states", metavar="LIST", default="default",
+                       help="states to audit each page in, comma-separated; each combines light, dark, contrast, "
+                       "forced-colors, print, narrow, reader with '+'; 'default' "
+                       f"({','.join(DEFAULT_STATES)}) or 'all'. The first state gets every check")
     rules.add_argument("--reading-grade", type=float, default=DEFAULT_READING_GRADE, metavar="N",
                        help="target reading grade (default 8)")
     browser = parser.add_argument_group("browser")
@@ -72,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     browser.add_argument("--remote", metavar="URL", help="W3C WebDriver endpoint (Selenium Grid, chromedriver --port)")
     browser.add_argument("--workers", type=int, default=default_workers(), metavar="N",
                          help=f"browsers in parallel (default {default_workers()}: one per CPU, at most 4)")
-    browser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help="per page limit in seconds")
+    browser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                         help="limit for each page in seconds: loading, every state and every check")
     browser.add_argument("--axe-script", metavar="PATH", help="a newer axe.min.js instead of the bundled axe-core 4.10.2")
     outcome = parser.add_argument_group("results")
     outcome.add_argument("--fail-on", metavar="CHECK", action="append", choices=FAILURE_CHECKS, default=[],
@@ -81,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     outcome.add_argument("--json", metavar="FILE", help="write every result as JSON")
     outcome.add_argument("--html", metavar="FILE", help="write a report for people (with element screenshots)")
     outcome.add_argument("--junit", metavar="FILE", help="write JUnit XML, one test case per page and check")
+    outcome.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0 for code scanning, findings on our pages "
+                         "located in the procedure file or catalog their text came from")
     outcome.add_argument("--baseline", metavar="FILE", help="accept the findings listed in this file; only new ones fail")
     outcome.add_argument("--update-baseline", action="store_true", help="write the current findings to --baseline FILE")
     outcome.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -99,6 +107,10 @@ def options_from(arguments) -> AuditOptions:
         raise UsageError(f"--axe-script {arguments.axe_script}: no such file")
     if arguments.base_url and (arguments.url or arguments.sitemap):
         raise UsageError("give either --base-url or --url/--sitemap, not both")
+    try:
+        states = parse_states(arguments.states)
+    except StateError as error:
+        raise UsageError(str(error)) from None
     checks = tuple(name for name in ALL_CHECKS if (not arguments.check or name in arguments.check)
                    and name not in arguments.skip_check)
     if not checks:
@@ -121,6 +133,7 @@ def options_from(arguments) -> AuditOptions:
         axe_script=arguments.axe_script,
         reading_grade=arguments.reading_grade,
         screenshots=bool(arguments.html),
+        states=states,
     )
 
 
@@ -183,6 +196,10 @@ def run(argv: list[str] | None = None) -> int:
         reports.write_html(result, arguments.html)
     if arguments.junit:
         reports.write_junit(result, arguments.junit)
+    if arguments.sarif:
+        from audits import sarif
+
+        sarif.write_sarif(result, arguments.sarif)
     try:
         sys.stdout.write(reports.summary_table(result))
         sys.stdout.flush()

@@ -12,10 +12,11 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
@@ -153,6 +154,11 @@ class Browser:
         driver.set_script_timeout(timeout)
         self.chrome_width = 0
         self.axe_preloaded = False
+        # What the current page's states changed (undone by audits.states.reset).
+        self.emulated = False
+        self.emulated_narrow = False
+        # The current page's deadline (time.monotonic()), or None between pages.
+        self.deadline: float | None = None
         # (pid, start time) of the processes chromedriver started for this browser, and the profile
         # folder it made for it, for kill().
         self.browser_processes: list[tuple[int, int]] = []
@@ -165,6 +171,25 @@ class Browser:
         """Run a script in the current frame and return its value."""
         return self.driver.execute_script(script, *arguments)
 
+    def remaining(self) -> float:
+        """Seconds a call may take: the per-call limit, cut to what is left of the page's deadline;
+        TimeoutException once the deadline has passed."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutException("timeout: the page's deadline has passed")
+        return min(self.timeout, left)
+
+    def start_page(self, seconds: float) -> None:
+        """Start the deadline of a page: DevTools calls after it must end within ``seconds`` from now
+        (a WebDriver call that outlasts the deadline is ended by the engine's watchdog)."""
+        self.deadline = time.monotonic() + seconds
+
+    def end_page(self) -> None:
+        """The page is done: calls are limited per call again."""
+        self.deadline = None
+
     def navigate(self, url: str) -> None:
         """Load ``url`` and wait for its load event; TimeoutException past the page-load limit.
 
@@ -172,14 +197,14 @@ class Browser:
         WebDriver's navigation, which polls the page after its load), else WebDriver's.
         """
         if self.devtools is not None:
-            self.devtools.navigate(url, self.timeout)
+            self.devtools.navigate(url, self.remaining())
         else:
             self.driver.get(url)
 
     def command(self, method: str, params: dict | None = None) -> dict:
         """A DevTools command (local Chromium only): over the direct connection, else through chromedriver."""
         if self.devtools is not None:
-            return self.devtools.call(method, params, timeout=self.timeout)
+            return self.devtools.call(method, params, timeout=self.remaining())
         return self.driver.execute_cdp_cmd(method, params or {})
 
     def evaluate(self, expression: str, await_promise: bool = False):
@@ -213,9 +238,10 @@ class Browser:
             value = self.evaluate(f"(window[{global_name}] = function () {{\n{body}\n}})({json.dumps(argument)})")
         return value
 
-    def set_width(self, width: int) -> None:
-        """Make the viewport ``width`` CSS pixels wide (window chrome added where there is any)."""
-        self.driver.set_window_size(width + self.chrome_width, self.window[1])
+    def set_width(self, width: int, height: int | None = None) -> None:
+        """Make the viewport ``width`` CSS pixels wide (window chrome added where there is any), and
+        the window ``height`` tall when given."""
+        self.driver.set_window_size(width + self.chrome_width, height or self.window[1])
 
     def restore_size(self) -> None:
         """Back to the audit's normal window size."""

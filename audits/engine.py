@@ -18,7 +18,7 @@ from urllib3.exceptions import MaxRetryError, ProtocolError
 
 from audits import axe
 from audits.browser import Browser, BrowserError, BrowserFactory
-from audits.checks import checks_script, page_checks
+from audits.checks import call, checks_script, page_checks, state_checks
 from audits.devtools import NotAPage
 from audits.discovery import Page
 from audits.focus import check_focus
@@ -33,7 +33,10 @@ from audits.model import (
     CheckResult,
     PageResult,
 )
-from audits.options import ALL_CHECKS, AuditOptions
+from audits.options import ALL_CHECKS, STATE_CHECKS, AuditOptions
+from audits.states import State, parse_states
+from audits.states import apply as apply_state
+from audits.states import reset as reset_state
 
 # Where the browser ended up and the HTTP status of the document (0 where unknown: file:, about:).
 LANDED = """
@@ -50,8 +53,16 @@ return [box.left + frame.clientLeft + parseFloat(style.paddingLeft), box.top + f
 """
 
 
+# A WebDriver call still blocked this long after the page's deadline has its browser killed.
+DEADLINE_GRACE = 1.0
+
+
 class PageTimeout(Exception):
-    """The page (or the browser on it) did not answer in time."""
+    """The page (or the browser on it) did not answer in time; ``loading`` when it never loaded."""
+
+    def __init__(self, message: str, loading: bool = False):
+        super().__init__(message)
+        self.loading = loading
 
 
 class Auditor:
@@ -160,54 +171,139 @@ class Auditor:
         return [result for result in results if result is not None]
 
     def audit_one(self, page: Page) -> PageResult:
-        """Audit one page in a browser from the pool; a browser that fails on it is replaced."""
+        """Audit one page in a browser from the pool; a browser that fails on it is replaced.
+
+        ``--timeout`` is the page's deadline: every state and check must end within it. DevTools calls
+        are cut to what is left of it; a WebDriver call that outlasts it is ended by a watchdog that
+        kills the browser a moment after the deadline. A page over its deadline is an error for that
+        page, and what had finished before it (checks, states) stays in its result.
+        """
         browser = self.acquire()
-        watchdog = threading.Timer(self.options.timeout * 4 + 30, browser.kill)
+        result = PageResult(url=page.url, path=page.path, kind=page.kind, expected_lang=page.expected_lang)
+        expired = threading.Event()
+
+        def expire() -> None:
+            """The deadline passed with a call still blocked: end the browser so the call returns."""
+            expired.set()
+            browser.kill()
+
+        watchdog = threading.Timer(self.options.timeout + DEADLINE_GRACE, expire)
         watchdog.daemon = True
+        browser.start_page(self.options.timeout)
         watchdog.start()
         healthy = True
         try:
-            result = self.audit_page(browser, page)
+            audited = self.audit_page(browser, page, result)
             if not browser.driver_alive():
                 # Pages load over our own DevTools connection, so a dead chromedriver can go unnoticed
                 # for a page; the session is lost all the same, and the page that saw it is not trusted.
                 healthy = False
                 return error_result(page, "the browser stopped answering on this page and was replaced: chromedriver exited")
-            return result
-        except PageTimeout as error:
+            return audited
+        except (PageTimeout, TimeoutException) as error:
             healthy = False
-            return error_result(page, str(error))
+            return self.unfinished(result, error if isinstance(error, PageTimeout) else None)
         except WebDriverException as error:
             healthy = False
+            if expired.is_set():
+                return self.unfinished(result, None)
             message = (error.msg or type(error).__name__).strip().splitlines()[0] if error.msg else type(error).__name__
             return error_result(page, f"the browser failed on this page and was replaced: {message}")
         except (OSError, ConnectionError, MaxRetryError, ProtocolError) as error:
             healthy = False  # the driver process is gone (crashed or killed by the watchdog)
+            if expired.is_set():
+                return self.unfinished(result, None)
             return error_result(page, f"the browser stopped answering on this page and was replaced: {type(error).__name__}")
+        except Exception as error:  # noqa: BLE001 - a fault of the audit on one page must not end the run
+            healthy = False
+            return error_result(page, f"the audit failed on this page: {type(error).__name__}: {error}")
         finally:
             watchdog.cancel()
+            browser.end_page()
             if healthy:
                 self.release(browser)
             else:
                 browser.quit()
 
-    def audit_page(self, browser: Browser, page: Page) -> PageResult:
-        """Navigate, run axe in every frame, then our checks; fill in the time spent in each phase."""
+    def unfinished(self, result: PageResult, error: PageTimeout | None) -> PageResult:
+        """A page past its deadline: an error, keeping the checks and states that had finished."""
+        if error is not None and error.loading:
+            return error_result(Page(result.url, result.kind, result.expected_lang), str(error))
+        done = [state["state"] for state in result.states if state["status"] == "audited"]
+        for state in result.states:
+            if state["status"] == "running":
+                state["status"] = "unfinished"
+        finished = ", ".join(result.checks) or "nothing"
+        result.status = ERROR
+        result.error = (f"the page's audit did not finish within {self.options.timeout:g} s (all states and checks); "
+                        f"finished: {finished} in states {', '.join(done) or 'none'}")
+        return result
+
+    def audit_page(self, browser: Browser, page: Page, result: PageResult) -> PageResult:
+        """Navigate, then in each state run axe in every frame and our checks (every check in the first
+        state, those a state can change in the others); fill in the time spent in each phase."""
         options = self.options
-        result = PageResult(url=page.url, path=page.path, kind=page.kind, expected_lang=page.expected_lang)
+        wanted = options.states or parse_states("default")
         started = time.perf_counter()
+        refused = apply_state(browser, wanted[0])
         try:
             browser.navigate(page.url)
         except TimeoutException:
-            raise PageTimeout(f"the page did not finish loading within {options.timeout:g} s") from None
+            raise PageTimeout(f"the page did not finish loading within {options.timeout:g} s", loading=True) from None
         except NotAPage as error:
             return error_result(page, str(error))
         navigated = time.perf_counter()
         result.timings["navigation"] = navigated - started
         checks = [name for name in ALL_CHECKS if name in options.checks]
+        narrow_later = any(state.narrow for state in wanted[1:]) and refused is None
+        facts: dict = {}
+        for index, state in enumerate(wanted):
+            state_started = time.perf_counter()
+            entry = {"state": state.name, "status": "running", "reason": None, "seconds": 0.0}
+            result.states.append(entry)
+            reason = refused if index == 0 else apply_state(browser, state)
+            reader = state.reader and reason is None
+            if reader and not call(browser, {"op": "reader", "maximum": True}).get("declared"):
+                # Other sites' pages: the state's media features still apply.
+                entry["reason"] = "the page declares no reader settings ([data-reader-controls]); audited without them"
+                reader = False
+            if reason is not None:
+                entry.update(status="skipped", reason=reason)
+                if index == 0:
+                    return error_result(page, f"the first state {state.name} cannot be set: {reason}")
+                continue
+            try:
+                if index == 0:
+                    landed = self.first_state(browser, page, result, checks, state, narrow_later, facts)
+                    if landed is not None:
+                        return landed
+                else:
+                    self.later_state(browser, result, checks, state)
+            finally:
+                if reader:
+                    call(browser, {"op": "reader", "maximum": False})
+            entry.update(status="audited", seconds=round(time.perf_counter() - state_started, 4))
+            if index > 0:
+                result.timings["states"] = result.timings.get("states", 0.0) + entry["seconds"]
+        finished = time.perf_counter()
+        if options.screenshots and "axe" in result.checks:
+            reset_state(browser)
+            self.crop_findings(browser, result.checks["axe"])
+            result.timings["screenshots"] = time.perf_counter() - finished
+        result.timings["total"] = time.perf_counter() - started
+        result.declared_lang = facts.get("lang")
+        result.title = facts.get("title")
+        # Put the checks in their canonical order.
+        result.checks = {name: result.checks[name] for name in checks if name in result.checks}
+        return result
 
+    def first_state(self, browser: Browser, page: Page, result: PageResult, checks: list[str], state: State,
+                    narrow_later: bool, facts: dict) -> PageResult | None:
+        """Every check in the page's first state; an error result when the page is not one to audit."""
+        options = self.options
+        axe_started = time.perf_counter()
         if "axe" in checks:
-            result.checks["axe"] = self.run_axe(browser, result)
+            result.checks["axe"] = self.run_axe(browser, result, state)
             landed = result.checks["axe"].details.pop("landed", None)
         else:
             landed = None
@@ -219,41 +315,60 @@ class Auditor:
             status = landed["status"]
             return error_result(page, f"the page answered HTTP {status}" if status >= 400 else "the page could not be loaded")
         after_axe = time.perf_counter()
-        result.timings["axe"] = after_axe - navigated
-
+        result.timings["axe"] = after_axe - axe_started
         own = [name for name in checks if name not in ("axe", "focus-visible")]
-        facts = {}
         if own:
-            try:
-                own_results, facts = page_checks(browser, options, own, page.expected_lang, page.expected_from_url)
-                result.checks.update(own_results)
-            except TimeoutException:
-                raise PageTimeout(f"the page's checks did not finish within {options.timeout:g} s") from None
+            own_results, found = page_checks(browser, options, own, page.expected_lang, page.expected_from_url,
+                                             separate_reflow=not narrow_later and not state.narrow)
+            facts.update(found)
+            result.checks.update(own_results)
         if "focus-visible" in checks:
             focus_started = time.perf_counter()
             result.checks["focus-visible"] = check_focus(browser, options)
             result.checks["focus-visible"].seconds = time.perf_counter() - focus_started
-        finished = time.perf_counter()
-        result.timings["checks"] = finished - after_axe
-        if options.screenshots and "axe" in result.checks:
-            self.crop_findings(browser, result.checks["axe"])
-            result.timings["screenshots"] = time.perf_counter() - finished
-        result.timings["total"] = time.perf_counter() - started
+        result.timings["checks"] = time.perf_counter() - after_axe
+        for check in result.checks.values():
+            check.states = [state.name]
+            for finding in check.violations + check.incomplete:
+                finding.states = [state.name]
         if not facts:
             # axe's answer already carries them (a WebDriver call here cost 7 ms per page).
-            facts = landed if "title" in landed else browser.execute(
-                "return {lang: document.documentElement.getAttribute('lang'), title: document.title}")
-        result.declared_lang = facts.get("lang")
-        result.title = facts.get("title")
-        # Put the checks in their canonical order.
-        result.checks = {name: result.checks[name] for name in checks if name in result.checks}
-        return result
+            facts.update(landed if "title" in landed else browser.execute(
+                "return {lang: document.documentElement.getAttribute('lang'), title: document.title}"))
+        return None
 
-    def run_axe(self, browser: Browser, result: PageResult) -> CheckResult:
-        """axe in every frame, then one run from the top with frames included."""
+    def later_state(self, browser: Browser, result: PageResult, checks: list[str], state: State) -> None:
+        """axe and the checks a state can change, in a state after the first, merged into the page's result."""
+        found: dict[str, CheckResult] = {}
+        if "axe" in checks:
+            check = self.run_axe(browser, PageResult(url=result.url, path=result.path), state, later=True)
+            check.details.pop("landed", None)
+            found["axe"] = check
+        found.update(state_checks(browser, [name for name in checks if name in STATE_CHECKS], state.narrow))
+        for name, check in found.items():
+            if name in result.checks:
+                result.checks[name].merge(check, state.name)
+            else:
+                for finding in check.violations + check.incomplete:
+                    finding.states = [state.name]
+                check.states = [state.name]
+                result.checks[name] = check
+
+    def run_axe(self, browser: Browser, result: PageResult, state: State | None = None,
+                later: bool = False) -> CheckResult:
+        """axe in every frame, then one run from the top with frames included.
+
+        axe's color-contrast is left to our contrast check (which agrees with it where it measures, and
+        measures the text it skips) in forced colours, where axe reads the text fill colour the page
+        asked for rather than the system colour Chromium paints (it reported #777777 text where
+        CanvasText was drawn), and in the states after the first when the contrast check runs: it is
+        more than half of axe's time on our pages.
+        """
         began = time.perf_counter()
         check = CheckResult(check="axe")
         options, context = self.options.axe_options(), self.options.axe_context()
+        if state is not None and ("forced-colors" in state.features or later and "contrast" in self.options.checks):
+            options.setdefault("rules", {})["color-contrast"] = {"enabled": False}
         try:
             raw = axe.run(browser, options, context, direct=True) if browser.axe_preloaded else {"inject": True}
             frames = 1

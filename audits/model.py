@@ -41,6 +41,14 @@ class Finding:
     signature: str = ""
     known: bool = False  # accepted by the baseline
     screenshot: str | None = None  # data: URI of the element crop, when screenshots were asked for
+    states: list[str] = field(default_factory=list)  # the states it was found in
+    source: dict | None = None  # where its text came from: {"uri", "line", "msgctxt"} (our own pages)
+    text: str = ""  # the element's text, for source tracing (not in the JSON)
+
+    @property
+    def identity(self) -> tuple:
+        """What makes two findings of different states the same finding."""
+        return (self.check, self.rule, self.kind, self.signature, repr(self.target))
 
     def to_dict(self) -> dict:
         """The JSON form."""
@@ -57,6 +65,8 @@ class Finding:
             "signature": self.signature,
             "known": self.known,
             "screenshot": self.screenshot,
+            "states": list(self.states),
+            "source": self.source,
         }
 
 
@@ -73,6 +83,7 @@ class CheckResult:
     details: dict = field(default_factory=dict)
     seconds: float = 0.0
     error: str | None = None
+    states: list[str] = field(default_factory=list)  # the states it ran in
 
     @property
     def new_violations(self) -> list[Finding]:
@@ -91,7 +102,34 @@ class CheckResult:
             "details": self.details,
             "seconds": round(self.seconds, 4),
             "error": self.error,
+            "states": list(self.states),
         }
+
+    def in_every_state(self, finding: Finding) -> bool:
+        """Whether a finding was found in every state this check ran in (then reported once, unqualified)."""
+        return not self.states or set(finding.states) >= set(self.states)
+
+    def merge(self, other: CheckResult, state: str) -> None:
+        """Add the same check's result in another state: findings seen before gain the state, new ones
+        are added; passes add up; the state's details are kept under details["states"]."""
+        for mine, theirs in ((self.violations, other.violations), (self.incomplete, other.incomplete)):
+            known = {finding.identity: finding for finding in mine}
+            for finding in theirs:
+                if finding.identity in known:
+                    if state not in known[finding.identity].states:
+                        known[finding.identity].states.append(state)
+                else:
+                    finding.states = [state]
+                    mine.append(finding)
+                    known[finding.identity] = finding
+        self.passes += other.passes
+        self.seconds += other.seconds
+        self.wcag = sorted(set(self.wcag) | set(other.wcag))
+        if other.error and not self.error:
+            self.error = f"in state {state}: {other.error}"
+        if other.details:
+            self.details.setdefault("states", {})[state] = other.details
+        self.states.append(state)
 
 
 @dataclass
@@ -109,6 +147,8 @@ class PageResult:
     checks: dict[str, CheckResult] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     axe_version: str | None = None
+    # Each state asked for: {"state", "status" (audited, skipped, unfinished), "reason", "seconds"}.
+    states: list[dict] = field(default_factory=list)
 
     def findings(self) -> list[Finding]:
         """Every violation on the page, across checks."""
@@ -127,6 +167,7 @@ class PageResult:
             "error": self.error,
             "timings": {name: round(value, 4) for name, value in self.timings.items()},
             "axe_version": self.axe_version,
+            "states": [dict(state) for state in self.states],
             "checks": {name: result.to_dict() for name, result in self.checks.items()},
         }
 

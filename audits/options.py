@@ -18,13 +18,20 @@ OWN_CHECKS = {
     "lang": ("3.1.1", "3.1.2"),
     "direction": ("1.3.2",),
     "title": ("2.4.2",),
+    "headings": ("1.3.1",),
     "readability": ("3.1.5",),
+    "contrast": ("1.4.3", "1.4.11"),
     "resize-text": ("1.4.4",),
     "text-spacing": ("1.4.12",),
     "reflow": ("1.4.10",),
     "focus-visible": ("2.4.7", "2.4.3"),
 }
 ALL_CHECKS = ("axe",) + tuple(OWN_CHECKS)
+
+# Checks that run again in every state after the first (what a state can change); the others read
+# the document (lang, direction, title, headings, readability) or are costly and run in the first
+# state only (resize-text, text-spacing, focus-visible).
+STATE_CHECKS = ("axe", "contrast", "reflow")
 
 # Checks whose findings are warnings unless --fail-on names them.
 WARNING_CHECKS = frozenset({"readability"})
@@ -68,6 +75,7 @@ class AuditOptions:
     screenshots: bool = False  # crop each failing element (the HTML report asks for them)
     max_focus_stops: int = 150
     window: tuple[int, int] = DEFAULT_WINDOW
+    states: tuple = ()  # audits.states.State values; () means the default states (the first one runs every check)
 
     def axe_options(self) -> dict:
         """The options object handed to ``axe.run`` (always with ``iframes: true``)."""

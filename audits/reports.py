@@ -54,8 +54,8 @@ def junit_xml(run: RunResult) -> str:
                 reason = (result.details.get("reason") if result else None) or "not run"
                 ElementTree.SubElement(case, "skipped", message=reason)
                 continue
-            lines = [f"{f.rule} [{f.impact or '-'}] {' '.join(f.wcag)} {f.message} at {f.html[:200]}"
-                     + (" (known, in baseline)" if f.known else "") for f in result.violations]
+            lines = [f"{f.rule} [{f.impact or '-'}] {' '.join(f.wcag)}{states_note(result, f)} {f.message} at {f.html[:200]}"
+                     + source_note(f) + (" (known, in baseline)" if f.known else "") for f in result.violations]
             if result.status == FAILED:
                 counts["failures"] += 1
                 new = [f for f in result.violations if not f.known] or result.incomplete
@@ -105,6 +105,38 @@ class Progress:
         self.stream.flush()
 
 
+def states_note(check, finding) -> str:
+    """`` [dark, dark+print]`` for a finding seen in some states only; nothing when in every state."""
+    if check.in_every_state(finding):
+        return ""
+    return f" [{', '.join(finding.states)}]"
+
+
+def source_note(finding) -> str:
+    """`` (from translations/ko/LC_MESSAGES/messages.po:148 msgctxt ...)`` for a traced finding."""
+    if not finding.source:
+        return ""
+    context = f" msgctxt {finding.source['msgctxt']}" if finding.source.get("msgctxt") else ""
+    return f" (from {finding.source['uri']}:{finding.source['line']}{context})"
+
+
+def by_state(run: RunResult) -> dict[str, list]:
+    """Findings grouped by state: "every state" for those found in every state their check ran in,
+    else each state they were found in, in the order the states ran."""
+    groups: dict[str, list] = {"every state": []}
+    for name in run.options.get("states", []):
+        groups[name] = []
+    for page in run.pages:
+        for check in page.checks.values():
+            for finding in check.violations + check.incomplete:
+                if check.in_every_state(finding):
+                    groups["every state"].append((page, finding))
+                else:
+                    for state in finding.states:
+                        groups.setdefault(state, []).append((page, finding))
+    return groups
+
+
 def summary_table(run: RunResult) -> str:
     """Pages down, checks across: ok, warn, n/m, ERR, or the number of new violations."""
     checks = run.options.get("checks", list(ALL_CHECKS))
@@ -144,7 +176,8 @@ def summary_table(run: RunResult) -> str:
         for result in page.checks.values():
             for finding in result.violations:
                 if result.status == FAILED and not finding.known:
-                    lines.append(f"FAIL {page.path} {finding.check}/{finding.rule}: {finding.message[:160]} at {finding.html[:100]}")
+                    lines.append(f"FAIL {page.path} {finding.check}/{finding.rule}{states_note(result, finding)}: "
+                                 f"{finding.message[:160]} at {finding.html[:100]}{source_note(finding)}")
     if run.baseline and run.baseline.get("fixed"):
         lines.append(f"fixed since the baseline: {len(run.baseline['fixed'])}")
     lines.append(DISCLAIMER)
@@ -153,7 +186,7 @@ def summary_table(run: RunResult) -> str:
 
 # -- HTML -----------------------------------------------------------------------------------------
 CSS = """
-body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1b1b1b;background:#fff;overflow-wrap:anywhere}
+body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1b1b1b;background:#fff;overflow-wrap:break-word}
 header,main,footer{max-width:70rem;margin:0 auto;padding:0 1rem}
 header{padding-top:1rem}
 table{border-collapse:collapse;margin:1rem 0;width:100%}
@@ -227,6 +260,17 @@ def html_report(run: RunResult) -> str:
         out.append("<p>No violations found.</p>")
     out.append("</section>")
 
+    out.append('<section aria-labelledby="states-title"><h2 id="states-title">Findings by state</h2>')
+    out.append(f"<p>Each page was audited in these states: {escape(', '.join(run.options.get('states', [])))}. "
+               "A finding seen in every state its check ran in is listed once, under every state.</p>")
+    for state, items in by_state(run).items():
+        if not items:
+            continue
+        out.append(f"<h3>{escape(state)}</h3><ul>")
+        out += [f"<li>{escape(page.path)}: {escape(finding.check)}/{escape(finding.rule)} on <code>{escape(finding.html[:120])}</code>"
+                f"{escape(source_note(finding))}</li>" for page, finding in items]
+        out.append("</ul>")
+    out.append("</section>")
     out.append('<section aria-labelledby="pages-title"><h2 id="pages-title">Findings by page</h2>')
     for index, page in enumerate(run.pages):
         out.append(f'<section aria-labelledby="page-{index}" class="page"><h3 id="page-{index}">{escape(page.path)}</h3>')
@@ -246,6 +290,8 @@ def html_report(run: RunResult) -> str:
                 out.append(f"<p class=\"message\"><strong>{escape(finding.rule)}</strong> ({escape(label)}{escape(known)}), impact "
                            f"{escape(finding.impact or 'n/a')}, WCAG {escape(', '.join(finding.wcag) or 'best practice')}: "
                            f"{escape(finding.message)}</p>")
+                where = "every state" if result.in_every_state(finding) else ", ".join(finding.states)
+                out.append(f"<p>States: {escape(where)}.{escape(source_note(finding))}</p>")
                 out.append(f"<pre><code>{escape(finding.html)}</code></pre>")
                 if finding.screenshot:
                     out.append(f'<img src="{escape(finding.screenshot)}" alt="Screenshot of the element that fails {escape(finding.rule)}">')

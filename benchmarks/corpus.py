@@ -1,23 +1,19 @@
 """Generated corpora for the scale benchmark: N procedures in the seven locales.
 
 Procedure 0 is the shipped seed; procedure i > 0 is the seed under the slug
-``<seed slug>-<i>``. Each locale's catalog gets the seed's translations once per procedure under
-the new message contexts (``<slug>/<section>/<block>``), then is compiled, so every page is as
-translated as the seed's.
+``<seed slug>-<i>``. Each procedure gets the seed's template and, in every locale, the seed's
+catalog under its own message contexts (``<slug>/<section>/<block>``), so every page is as
+translated as the seed's; the interface catalogs are the shipped ones.
 """
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
-
 from contentapi.config import PACKAGE_DIR, REPOSITORY_DIR
-from contentapi.i18n.catalogs import catalog_paths
-from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id
+from contentapi.i18n.domains import catalog_path, template_path
+from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
 
 SEED_SLUG = "kyphoplasty-and-vertebroplasty"
 SEED_FILE = PACKAGE_DIR / "content" / "procedures" / f"{SEED_SLUG}.md"
@@ -29,8 +25,13 @@ def slug_of(index: int) -> str:
     return SEED_SLUG if index == 0 else f"{SEED_SLUG}-{index}"
 
 
+def renamed(data: bytes, slug: str) -> bytes:
+    """A seed catalog or template with its message contexts moved to another procedure's slug."""
+    return data.replace(f'msgctxt "{SEED_SLUG}/'.encode(), f'msgctxt "{slug}/'.encode())
+
+
 def generate(destination: Path, count: int) -> tuple[Path, Path]:
-    """Write ``count`` procedures and their compiled catalogs under ``destination``.
+    """Write ``count`` procedures and their catalogs under ``destination``.
 
     Returns (content folder, translations folder), ready for CONTENTAPI_CONTENT_DIR and
     CONTENTAPI_TRANSLATIONS_DIR.
@@ -48,29 +49,19 @@ def generate(destination: Path, count: int) -> tuple[Path, Path]:
     for index in range(count):
         slug = slug_of(index)
         (content_dir / f"{slug}.md").write_text(seed.replace(marker, f"slug: {slug}\n", 1), encoding="utf-8")
-    if (SHIPPED_TRANSLATIONS / "messages.pot").exists():
-        shutil.copy2(SHIPPED_TRANSLATIONS / "messages.pot", translations_dir / "messages.pot")
+    shutil.copy2(template_path(SHIPPED_TRANSLATIONS), template_path(translations_dir))
+    seed_template = template_path(SHIPPED_TRANSLATIONS, SEED_SLUG).read_bytes()
+    for index in range(count):
+        target = template_path(translations_dir, slug_of(index))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(renamed(seed_template, slug_of(index)))
     for locale in SUPPORTED_LOCALES:
-        if locale == DEFAULT_LOCALE:
+        if locale == DEFAULT_LOCALE or not catalog_path(SHIPPED_TRANSLATIONS, locale).exists():
             continue
-        source_po, _ = catalog_paths(SHIPPED_TRANSLATIONS, locale)
-        if not source_po.exists():
-            continue
-        with open(source_po, "rb") as handle:
-            catalog = read_po(handle, locale=to_babel_id(locale))
-        prefix = f"{SEED_SLUG}/"
-        seed_messages = [m for m in catalog if m.id and m.context and m.context.startswith(prefix)]
-        for index in range(1, count):
-            slug = slug_of(index)
-            for message in seed_messages:
-                catalog.add(message.id, message.string, locations=(), flags=message.flags,
-                            context=f"{slug}/{message.context[len(prefix):]}")
-        po_path, mo_path = catalog_paths(translations_dir, locale)
-        po_path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        write_po(buffer, catalog, width=0)
-        po_path.write_bytes(buffer.getvalue())
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog, use_fuzzy=False)
-        mo_path.write_bytes(buffer.getvalue())
+        interface = catalog_path(translations_dir, locale)
+        interface.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(catalog_path(SHIPPED_TRANSLATIONS, locale), interface)
+        seed_catalog = catalog_path(SHIPPED_TRANSLATIONS, locale, SEED_SLUG).read_bytes()
+        for index in range(count):
+            catalog_path(translations_dir, locale, slug_of(index)).write_bytes(renamed(seed_catalog, slug_of(index)))
     return content_dir, translations_dir

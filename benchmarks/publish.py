@@ -1,5 +1,5 @@
 """Benchmark 3: publishing under load. While wrk loads the Spanish JSON document and page, a
-translator's token publishes the Spanish catalog every second (``PUT /api/v1/translations/es``
+translator's token publishes the Spanish catalog every second (``PUT /api/v1/translations/es/procedures/<slug>``
 with If-Match), each time with a new title. Pollers ask for the same document and page over fresh
 connections all along; each answer names the worker that sent it (an ``X-Bench-Worker`` header
 added by this benchmark's own wrapper, not by contentapi), so we know when every worker first
@@ -41,6 +41,7 @@ JSON_URL = f"/api/v1/procedures/{SLUG}?lang={LOCALE}"
 HTML_URL = f"/{LOCALE}/procedures/{SLUG}"
 WORKER_HEADER = "X-Bench-Worker"
 TITLE_CONTEXT = f'msgctxt "{SLUG}/title"'
+CATALOG_URL = f"/api/v1/translations/{LOCALE}/procedures/{SLUG}"
 # Edition marks are letters, not digits: the catalog checks refuse numbers the English lacks.
 MARK = re.compile(r"edici\u00f3n ([a-z]{2})\b")
 VISIBLE_WITHIN_S = 2.0
@@ -160,9 +161,9 @@ def run(duration: float = 30.0, settings: ServerSettings = RECOMMENDED) -> dict:
                                 log=workdir / "server.log")
         auth = {"Authorization": f"Bearer {token}"}
         try:
-            current = request(server.port, f"/api/v1/translations/{LOCALE}", headers=auth)
+            current = request(server.port, CATALOG_URL, headers=auth)
             if current.status != 200:
-                raise BenchmarkError(f"GET /api/v1/translations/{LOCALE} answered {current.status}: "
+                raise BenchmarkError(f"GET {CATALOG_URL} answered {current.status}: "
                                      f"{current.body[:200]!r}")
             po_text, etag = current.body.decode("utf-8"), current.headers["etag"]
             if TITLE_CONTEXT not in po_text:
@@ -190,7 +191,7 @@ def run(duration: float = 30.0, settings: ServerSettings = RECOMMENDED) -> dict:
                 time.sleep(max(0.0, start + number - 1 - time.monotonic()))
                 body = with_title(po_text, number).encode("utf-8")
                 sent = time.monotonic()
-                reply = request(server.port, f"/api/v1/translations/{LOCALE}", method="PUT", body=body, timeout=30,
+                reply = request(server.port, CATALOG_URL, method="PUT", body=body, timeout=30,
                                 headers={**auth, "If-Match": etag,
                                          "Content-Type": "text/x-gettext-translation; charset=utf-8"})
                 done = time.monotonic()

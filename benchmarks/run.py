@@ -1,4 +1,4 @@
-"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,checks,all}``.
+"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,catalogs,checks,all}``.
 
 Each prints a Markdown table and writes benchmarks/results/<name>.json. Every server listens on
 127.0.0.1 only, every load run has a fixed length, and every process started is stopped at the
@@ -65,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--duration", type=positive_seconds, default=30.0, help="seconds of publishing under load (default 30)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
     audit.add_argument("--repeat", type=positive_int, default=3, help="runs of each configuration, median reported (default 3)")
-    checks = sub.add_parser("checks", help="5: contentapi i18n check on 1 MiB catalogs of adversarial strings (target: 2 s)")
+    catalogs = sub.add_parser("catalogs", help="5: 1, 1000 and 10000 procedures: first start, start-up, publishing one catalog")
+    catalogs.add_argument("--sizes", type=parse_sizes, default=(1, 1000, 10000), help="library sizes (default 1,1000,10000)")
+    catalogs.add_argument("--publishes", type=positive_int, default=10, help="publishes timed per size (default 10)")
+    checks = sub.add_parser("checks", help="6: contentapi i18n check on 1 MiB catalogs of adversarial strings (target: 2 s)")
     checks.add_argument("--repeat", type=positive_int, default=3, help="runs of each catalog, median reported (default 3)")
-    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit and checks, one after the other; "
+    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit, catalogs and checks, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     return parser
@@ -99,6 +102,11 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         from benchmarks import audit
 
         return audit.run(quick=quick, repeat=1 if quick else getattr(args, "repeat", 3))
+    if name == "catalogs":
+        from benchmarks import catalogs
+
+        return catalogs.run(sizes=(1, 100) if quick else getattr(args, "sizes", catalogs.SIZES),
+                            publishes=3 if quick else getattr(args, "publishes", catalogs.PUBLISHES))
     if name == "checks":
         from benchmarks import checks
 
@@ -112,7 +120,8 @@ TITLES = {
     "scale": "2. Scale",
     "publish": "3. Publishing under load",
     "audit": "4. Audit against the axe CLI",
-    "checks": "5. Catalog checks on hostile input",
+    "catalogs": "5. Catalogs at library scale",
+    "checks": "6. Catalog checks on hostile input",
 }
 
 
@@ -149,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "all":
             skip = {name.strip() for name in args.skip.split(",") if name.strip()}
             outcomes = {}
-            for name in ("sweep", "api", "scale", "publish", "audit", "checks"):
+            for name in ("sweep", "api", "scale", "publish", "audit", "catalogs", "checks"):
                 if name in skip:
                     continue
                 started = time.monotonic()

@@ -34,8 +34,12 @@ DEFAULTS = {
     # Translator tokens file (JSON of names, locales and SHA-256 hashes; `contentapi tokens add`).
     # Empty: publishing over HTTP is not configured and /api/v1/translations answers 503.
     "TOKENS": "",
-    # Revision history of published catalogs; empty: <TRANSLATIONS_DIR>/.revisions.
+    # Published catalogs (files backend: revisions and manifests; both backends: the import cache);
+    # empty: <TRANSLATIONS_DIR>/.revisions.
     "TRANSLATION_REVISIONS_DIR": "",
+    # PostgreSQL (postgresql://user@host:port/db): revisions and pointers in tables, for several
+    # machines. Empty: the files backend in TRANSLATION_REVISIONS_DIR.
+    "DATABASE_URL": "",
     # Largest .po upload accepted by PUT and preview, in bytes (413 above).
     "TRANSLATION_MAX_BYTES": 1024 * 1024,
     # Name of the instance config file inside the Flask instance folder.

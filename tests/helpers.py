@@ -49,16 +49,17 @@ def edited_content(tmp_path: Path) -> Path:
     return content
 
 
-def compile_all(translations_dir: Path) -> None:
-    """Compile every locale's .po in a folder *without* checking it: a catalog put on disk by hand,
-    hostile or broken, as the service must survive it."""
-    from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
-    from contentapi.i18n.locales import SUPPORTED_LOCALES, translatable_locale
+def put_in_store(translations_dir: Path, locale: str, domain: str, po: bytes | None = None) -> None:
+    """Make a catalog current in the files store of apps on ``translations_dir`` *without checking it*
+    (what a hand-edited store, or a bug in the checks, would serve): the service must survive it.
+    ``po`` defaults to the domain's file in the folder."""
+    from contentapi.i18n.catalogs import compile_po_bytes
+    from contentapi.i18n.domains import catalog_path
+    from contentapi.i18n.revisions import FileRevisionStore, NewRevision
 
-    for locale in filter(translatable_locale, SUPPORTED_LOCALES):
-        po_path, mo_path = catalog_paths(translations_dir, locale)
-        if po_path.exists():
-            atomic_write(mo_path, compile_po_bytes(po_path.read_bytes(), locale))
+    data = po if po is not None else catalog_path(translations_dir, locale, domain).read_bytes()
+    store = FileRevisionStore(Path(translations_dir) / ".revisions")
+    store.commit(locale, lambda manifest: [NewRevision(domain, data, compile_po_bytes(data, locale), "publish", "test")])
 
 
 def wait_until(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05, message: str = "condition") -> T:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from contentapi.config import DEFAULTS, REPOSITORY_DIR
-from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.domains import catalog_path, template_path
 from contentapi.partners.registry import EXAMPLE_REGISTRY
 from tests.helpers import copy_translations
 
@@ -53,7 +53,8 @@ def run(instance: Path, *args: str) -> subprocess.CompletedProcess:
 def test_every_command_honours_the_instance_file(instance):
     translations = instance / "translations"
     shipped_pot = (REPOSITORY_DIR / "translations" / "messages.pot").read_bytes()
-    es_po, es_mo = catalog_paths(translations, "es")
+    es_po = catalog_path(translations, "es")
+    es_mo = es_po.with_suffix(".mo")
 
     # The content folder of the instance file is what extract reads: a new procedure's title appears.
     seed = instance / "content" / "kyphoplasty-and-vertebroplasty.md"
@@ -62,26 +63,29 @@ def test_every_command_honours_the_instance_file(instance):
         encoding="utf-8")
     result = run(instance, "i18n", "extract")
     assert result.returncode == 0, result.stderr
-    assert 'msgctxt "instance-only/title"' in (translations / "messages.pot").read_text(encoding="utf-8")
+    assert 'msgctxt "instance-only/title"' in template_path(translations, "instance-only").read_text(encoding="utf-8")
     assert (REPOSITORY_DIR / "translations" / "messages.pot").read_bytes() == shipped_pot
 
     result = run(instance, "i18n", "update", "--locale", "es")
     assert result.returncode == 0, result.stderr
-    assert 'msgctxt "instance-only/title"' in es_po.read_text(encoding="utf-8")
+    assert 'msgctxt "instance-only/title"' in catalog_path(translations, "es", "instance-only").read_text(encoding="utf-8")
 
     shutil.rmtree(translations / "vi")
     result = run(instance, "i18n", "init", "vi")
     assert result.returncode == 0, result.stderr
-    assert catalog_paths(translations, "vi")[0].exists()
+    assert catalog_path(translations, "vi").exists() and catalog_path(translations, "vi", "instance-only").exists()
 
     result = run(instance, "i18n", "check", "es", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["files"] == [str(es_po)]
+    assert str(es_po) in json.loads(result.stdout)["files"]
 
     es_mo.unlink()
     result = run(instance, "i18n", "compile", "es")
     assert result.returncode == 0, result.stderr
     assert es_mo.exists() and str(translations) in result.stdout
+
+    result = run(instance, "i18n", "migrate")
+    assert result.returncode == 0 and "nothing to migrate" in result.stdout, result.stderr
 
     result = run(instance, "i18n", "stats", "--json")
     assert result.returncode == 0, result.stderr
@@ -101,6 +105,11 @@ def test_every_command_honours_the_instance_file(instance):
     result = run(instance, "export", str(instance / "site"))
     assert result.returncode == 0, result.stderr
     assert (instance / "site" / "en" / "procedures" / "instance-only.html").exists()
+    assert (translations / ".revisions" / "es" / "current.json").exists()  # the instance's store
+
+    result = run(instance, "i18n", "pull", "--locale", "es")
+    assert result.returncode == 0, result.stderr
+    assert "0 catalogs written" in result.stdout  # the published revisions are the folder's own
 
 
 def test_a_broken_procedure_stops_only_the_commands_that_serve_content(instance):

@@ -13,13 +13,38 @@ from pathlib import Path
 
 from contentapi.content import ContentError, load_library
 from contentapi.delivery.service import ContentService
-from contentapi.i18n.catalogs import CatalogError, CatalogStore
+from contentapi.i18n.catalogs import CatalogError, ServedCatalogs
+from contentapi.i18n.domains import template_path
 from contentapi.i18n.locales import SUPPORTED_LOCALES
 from contentapi.i18n.po import PoDecodeError, PoSyntaxError, read_po
+from contentapi.i18n.publishing import Publisher
+from contentapi.i18n.revisions import FileRevisionStore, RevisionStore, StoreError
 
 EXTENSION = "contentapi.delivery"
-TEMPLATE_NAME = "messages.pot"
+REVISIONS_FOLDER = ".revisions"
+LIBRARY_CACHE = "library.json"
 logger = logging.getLogger("contentapi")
+
+
+def revisions_dir(settings) -> Path:
+    """Where this instance keeps revisions (files backend) and its import cache: TRANSLATION_REVISIONS_DIR,
+    else ``<TRANSLATIONS_DIR>/.revisions``."""
+    return Path(settings.get("TRANSLATION_REVISIONS_DIR") or Path(settings["TRANSLATIONS_DIR"]) / REVISIONS_FOLDER)
+
+
+def open_store(settings) -> RevisionStore:
+    """The revision store the settings name: PostgreSQL with DATABASE_URL, else files."""
+    url = settings.get("DATABASE_URL")
+    if url:
+        from contentapi.i18n.postgres import PostgresRevisionStore
+
+        return PostgresRevisionStore(url)
+    return FileRevisionStore(revisions_dir(settings))
+
+
+def build_publisher(settings, store: RevisionStore | None = None) -> Publisher:
+    """The publisher of the settings' store and translations folder."""
+    return Publisher(store or open_store(settings), settings["TRANSLATIONS_DIR"], revisions_dir(settings))
 
 
 def ui_messages(template: Path) -> tuple[tuple[str | None, str], ...]:
@@ -36,35 +61,57 @@ def ui_messages(template: Path) -> tuple[tuple[str | None, str], ...]:
     return tuple(sorted((key for key in keys if not (key[0] and "/" in key[0])), key=str))
 
 
-def build_service(settings) -> ContentService:
-    """Load the content and catalogs a settings mapping names (raises ContentError or CatalogError)."""
+def build_service(settings, publisher: Publisher | None = None) -> ContentService:
+    """Load the content, bring the repository's catalogs into the revision store, and follow the
+    store's catalogs (raises ContentError or CatalogError)."""
     translations_dir = Path(settings["TRANSLATIONS_DIR"])
-    library = load_library(settings["CONTENT_DIR"])
-    catalogs = CatalogStore(translations_dir, SUPPORTED_LOCALES, check_interval=float(settings["CATALOG_CHECK_INTERVAL"]))
+    if not translations_dir.is_dir():
+        raise CatalogError(f"{translations_dir}: translations folder does not exist")
+    library = load_library(settings["CONTENT_DIR"], cache=revisions_dir(settings) / LIBRARY_CACHE)
+    publisher = publisher or build_publisher(settings)
+    try:
+        publisher.store.recover()
+        publisher.import_repository()
+    except (OSError, StoreError) as error:
+        # Serving what is published matters more than importing: say so and go on.
+        logger.error("catalog store: the repository's catalogs were not imported (%s)", error)
+    catalogs = ServedCatalogs(publisher.store, SUPPORTED_LOCALES, check_interval=float(settings["CATALOG_CHECK_INTERVAL"]))
     return ContentService(
         library,
         catalogs,
         cache_size=int(settings["RESPONSE_CACHE_SIZE"]),
-        ui_messages=ui_messages(translations_dir / TEMPLATE_NAME),
+        ui_messages=ui_messages(template_path(translations_dir)),
     )
 
 
 class ServiceSlot:
-    """The app's content service, built once: at start-up for servers, on first use for commands."""
+    """The app's content service and catalog publisher, built once: at start-up for servers, on
+    first use for commands."""
 
     def __init__(self, settings):
         self._settings = settings
         self._service: ContentService | None = None
+        self._publisher: Publisher | None = None
         self._lock = threading.Lock()
+
+    @property
+    def publisher(self) -> Publisher:
+        """The publisher of the revision store (StoreError if the store cannot be opened)."""
+        if self._publisher is None:
+            with self._lock:
+                if self._publisher is None:
+                    self._publisher = build_publisher(self._settings)
+        return self._publisher
 
     @property
     def service(self) -> ContentService:
         """The service, built now if it was not yet (ContentError or CatalogError if it cannot be)."""
         service = self._service
         if service is None:
+            publisher = self.publisher
             with self._lock:
                 if self._service is None:
-                    self._service = build_service(self._settings)
+                    self._service = build_service(self._settings, publisher)
                 service = self._service
         return service
 
@@ -77,6 +124,6 @@ def init_app(app) -> None:
         return
     try:
         slot.service  # noqa: B018  (loading is the point: fail now, before serving anything)
-    except (ContentError, CatalogError) as error:
+    except (ContentError, CatalogError, StoreError) as error:
         logger.critical("contentapi cannot start: %s", error)
         raise SystemExit(f"contentapi cannot start: {error}") from None

@@ -9,7 +9,9 @@ no Markdown parsing, catalog lookup or template rendering on a kept one. The sam
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from functools import cached_property
 
 from contentapi.content.model import Library, Procedure
 from contentapi.delivery import urls
@@ -17,7 +19,8 @@ from contentapi.delivery.documents import json_ld, locale_document, procedure_do
 from contentapi.delivery.html import PageRenderer
 from contentapi.delivery.localize import LocalizedHeading, LocalizedProcedure, localize, localize_heading
 from contentapi.delivery.representations import HTML, JSON, Representation, VersionedCache, dump_json
-from contentapi.i18n.catalogs import CatalogStore, CatalogVersion, LocaleCatalog
+from contentapi.i18n.catalogs import LocaleCatalog, ServedCatalogs
+from contentapi.i18n.domains import UI_DOMAIN
 from contentapi.i18n.locales import DEFAULT_LOCALE, locale_info
 from contentapi.delivery.links import absolute_links
 
@@ -26,8 +29,19 @@ from contentapi.delivery.links import absolute_links
 LOCALIZED_CACHE_SIZE = 256
 
 
-def _mtime(version: CatalogVersion | None) -> float:
-    return version.mtime_ns / 1e9 if version else 0.0
+def _seconds(iso_time: str | None) -> float:
+    return dt.datetime.fromisoformat(iso_time).timestamp() if iso_time else 0.0
+
+
+def _published_at(catalog: LocaleCatalog, domain: str) -> float:
+    """When the revision of a domain served in a catalog was published, in seconds (0: none)."""
+    served = catalog.served(domain)
+    return _seconds(served.time if served else None)
+
+
+def _last_published(catalog: LocaleCatalog) -> float:
+    """When anything of a locale was last published (from its manifest: nothing is loaded)."""
+    return _seconds(max((pointer.time for pointer in catalog.manifest.domains.values()), default=None))
 
 
 class ContentService:
@@ -36,7 +50,7 @@ class ContentService:
     def __init__(
         self,
         library: Library,
-        catalogs: CatalogStore,
+        catalogs: ServedCatalogs,
         renderer: PageRenderer | None = None,
         cache_size: int = 4096,
         ui_messages: Iterable[tuple[str | None, str]] = (),
@@ -50,23 +64,34 @@ class ContentService:
         size = max(cache_size, len(library) * (3 * len(self.locales) + 1) + 2 * len(self.locales) + 8)
         self._kept = VersionedCache(size)
         self._localized = VersionedCache(LOCALIZED_CACHE_SIZE)
-        # Every (msgctxt, msgid) a translator is asked for, for completeness figures.
-        content_messages = tuple((m.context, m.source) for procedure in library for m in procedure.messages())
-        self.messages = content_messages + tuple(ui_messages)
+        self._ui_messages = tuple(ui_messages)
+
+    @cached_property
+    def messages(self) -> tuple[tuple[str | None, str], ...]:
+        """Every (msgctxt, msgid) a translator is asked for, for completeness figures (made when first
+        needed: a large library starts without it)."""
+        content = tuple((m.context, m.source) for procedure in self.library for m in procedure.messages())
+        return content + self._ui_messages
 
     def state(self) -> tuple:
         """Identity of the catalogs in service: responses are functions of the request and of this."""
         return self.catalogs.state()
 
-    def _version(self, locale: str) -> CatalogVersion | None:
-        return self.catalogs.get(locale).version
+    # Each response is built from one snapshot of the catalogs, and kept under the versions of what
+    # it was built from (read from that same snapshot, never from a newer one: a worker that reloads
+    # in between must not keep old text under a new version). A procedure's JSON depends on its own
+    # catalog, its page on that and the interface's, the lists on everything in the locale.
 
-    def _all_versions(self) -> tuple:
-        return tuple(self._version(locale) for locale in self.locales)
+    def _snapshot(self) -> dict[str, LocaleCatalog]:
+        return {locale: self.catalogs.get(locale) for locale in self.locales}
 
-    def modified(self, procedure: Procedure, locale: str) -> float:
-        """When a procedure or its locale's catalog last changed (Last-Modified), in seconds."""
-        return max(procedure.modified, _mtime(self._version(locale)))
+    def _list_modified(self, catalog: LocaleCatalog) -> float:
+        """Last-Modified of what lists every procedure in a locale."""
+        return max([p.modified for p in self.library] + [_last_published(catalog)])
+
+    def modified(self, procedure: Procedure, locale: str, catalog: LocaleCatalog | None = None) -> float:
+        """When a procedure or its translation last changed (Last-Modified), in seconds."""
+        return max(procedure.modified, _published_at(catalog or self.catalogs.get(locale), procedure.slug))
 
     # -- domain ---------------------------------------------------------------------------
 
@@ -74,40 +99,47 @@ class ContentService:
         """The procedure with this slug, or None."""
         return self.library.get(slug)
 
+    def _localize(self, procedure: Procedure, catalog: LocaleCatalog) -> LocalizedProcedure:
+        version = (catalog.revision_of(procedure.slug),)
+        return self._localized.get(("localized", procedure.slug, catalog.locale), version,
+                                   lambda: localize(procedure, catalog))
+
     def localized(self, slug: str, locale: str) -> LocalizedProcedure | None:
         """A procedure translated into a locale (English per block where needed)."""
         procedure = self.library.get(slug)
-        if procedure is None:
-            return None
-        catalog = self.catalogs.get(locale)
-        return self._localized.get(("localized", slug, locale), catalog.version, lambda: localize(procedure, catalog))
+        return self._localize(procedure, self.catalogs.get(locale)) if procedure else None
+
+    def _heading(self, procedure: Procedure, catalog: LocaleCatalog) -> LocalizedHeading:
+        version = (catalog.revision_of(procedure.slug),)
+        return self._kept.get(("heading", procedure.slug, catalog.locale), version,
+                              lambda: localize_heading(procedure, catalog))
 
     def heading(self, slug: str, locale: str) -> LocalizedHeading | None:
         """A procedure's title and summary in a locale, for the lists."""
         procedure = self.library.get(slug)
-        if procedure is None:
-            return None
-        catalog = self.catalogs.get(locale)
-        return self._kept.get(("heading", slug, locale), catalog.version, lambda: localize_heading(procedure, catalog))
+        return self._heading(procedure, self.catalogs.get(locale)) if procedure else None
 
-    def complete_locales(self, procedure: Procedure) -> list[str]:
-        """Locales in which every string of the procedure is translated."""
-
+    def _complete_locales(self, procedure: Procedure, catalogs: dict[str, LocaleCatalog]) -> list[str]:
         def build() -> list[str]:
             messages = procedure.messages()
             return [
                 locale
-                for locale in self.locales
-                if locale == DEFAULT_LOCALE or all(self.catalogs.get(locale).has(m.context, m.source) for m in messages)
+                for locale, catalog in catalogs.items()
+                if locale == DEFAULT_LOCALE or all(catalog.has(m.context, m.source) for m in messages)
             ]
 
-        return self._kept.get(("complete", procedure.slug), self._all_versions(), build)
+        version = tuple(catalog.revision_of(procedure.slug) for catalog in catalogs.values())
+        return self._kept.get(("complete", procedure.slug), version, build)
 
-    def completeness(self, locale: str) -> float:
+    def complete_locales(self, procedure: Procedure) -> list[str]:
+        """Locales in which every string of the procedure is translated."""
+        return self._complete_locales(procedure, self._snapshot())
+
+    def completeness(self, locale: str, catalog: LocaleCatalog | None = None) -> float:
         """Share of all messages (content and UI) translated in a locale, 0 to 1."""
         if locale == DEFAULT_LOCALE or not self.messages:
             return 1.0
-        catalog = self.catalogs.get(locale)
+        catalog = catalog or self.catalogs.get(locale)
         translated = sum(1 for context, message in self.messages if catalog.has(context, message))
         return translated / len(self.messages)
 
@@ -189,60 +221,66 @@ class ContentService:
         procedure = self.library.get(slug)
         if procedure is None:
             return None
+        catalog = self.catalogs.get(locale)
 
         def build():
-            document = procedure_document(self.localized(slug, locale), self.locales)
-            return Representation.build(dump_json(document), JSON, self.modified(procedure, locale), locale)
+            document = procedure_document(self._localize(procedure, catalog), self.locales)
+            return Representation.build(dump_json(document), JSON, self.modified(procedure, locale, catalog), locale)
 
-        return self._kept.get(("procedure.json", slug, locale), (self._version(locale),), build)
+        return self._kept.get(("procedure.json", slug, locale), (catalog.revision_of(slug),), build)
 
     def procedure_html(self, slug: str, locale: str) -> Representation | None:
         """``GET /{locale}/procedures/{slug}``."""
         procedure = self.library.get(slug)
         if procedure is None:
             return None
+        catalog = self.catalogs.get(locale)
 
         def build():
-            html = self.procedure_page(self.localized(slug, locale), self.catalogs.get(locale))
-            return Representation.build(html.encode("utf-8"), HTML, self.modified(procedure, locale), locale)
+            html = self.procedure_page(self._localize(procedure, catalog), catalog)
+            return Representation.build(html.encode("utf-8"), HTML, self.modified(procedure, locale, catalog), locale)
 
-        return self._kept.get(("procedure.html", slug, locale), (self._version(locale),), build)
+        version = (catalog.revision_of(slug), catalog.revision_of(UI_DOMAIN))
+        return self._kept.get(("procedure.html", slug, locale), version, build)
 
     def procedures_json(self, locale: str) -> Representation:
         """``GET /api/v1/procedures?lang=locale``."""
+        catalogs = self._snapshot()
+        catalog = catalogs[locale]
 
         def build():
             entries = [
-                procedure_summary(self.heading(p.slug, locale), self.complete_locales(p)) for p in self.library
+                procedure_summary(self._heading(p, catalog), self._complete_locales(p, catalogs)) for p in self.library
             ]
-            modified = max([self.modified(p, locale) for p in self.library], default=0.0)
             document = {"locale": locale, "procedures": entries}
-            return Representation.build(dump_json(document), JSON, modified, locale)
+            return Representation.build(dump_json(document), JSON, self._list_modified(catalog), locale)
 
-        return self._kept.get(("procedures.json", locale), self._all_versions(), build)
+        version = tuple(item.version for item in catalogs.values())
+        return self._kept.get(("procedures.json", locale), version, build)
 
     def index_html(self, locale: str) -> Representation:
         """``GET /{locale}/``: the list of procedures as a page."""
+        catalog = self.catalogs.get(locale)
 
         def build():
-            entries = [self.heading(p.slug, locale) for p in self.library]
+            entries = [self._heading(p, catalog) for p in self.library]
             html = self.renderer.render(
                 "index.html",
-                self.catalogs.get(locale),
+                catalog,
                 entries=entries,
                 alternate_url=urls.page_index,
             )
-            modified = max([self.modified(p, locale) for p in self.library], default=_mtime(self._version(locale)))
-            return Representation.build(html.encode("utf-8"), HTML, modified, locale)
+            return Representation.build(html.encode("utf-8"), HTML, self._list_modified(catalog), locale)
 
-        return self._kept.get(("index.html", locale), (self._version(locale),), build)
+        return self._kept.get(("index.html", locale), (catalog.version,), build)
 
     def locales_json(self) -> Representation:
         """``GET /api/v1/locales``."""
+        catalogs = self._snapshot()
 
         def build():
-            document = [locale_document(locale_info(code), self.completeness(code)) for code in self.locales]
-            modified = max([_mtime(v) for v in self._all_versions()] + [p.modified for p in self.library])
+            document = [locale_document(locale_info(code), self.completeness(code, catalogs[code])) for code in self.locales]
+            modified = max(self._list_modified(catalog) for catalog in catalogs.values())
             return Representation.build(dump_json(document), JSON, modified, None)
 
-        return self._kept.get(("locales.json",), self._all_versions(), build)
+        return self._kept.get(("locales.json",), tuple(item.version for item in catalogs.values()), build)

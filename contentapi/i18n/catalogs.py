@@ -1,30 +1,37 @@
-"""Compiled gettext catalogs, loaded per locale and reloaded when they change on disk.
+"""The catalogs a worker serves: each locale's published revisions, loaded from the revision store,
+followed as they change, and never a reason to fail a request.
 
-Each worker of each server process checks the compiled files' identity (inode,
-size, mtime) at most every ``check_interval`` seconds, so a catalog published by
-any process is served everywhere within that interval, without a restart.
-Publishing replaces files by rename, so a reader sees either the old or the new
-file, never half of one.
+Plain Python. Every worker of every process checks each locale's manifest (a cheap identity, a
+``stat`` for files) at most every ``check_interval`` seconds, and a worker forked or restarted at
+any time checks at its first request, so every worker serves the revisions the manifests name.
+A domain's revision is loaded when first used and verified by its hashes: a damaged .mo is
+compiled again from the revision's .po; when neither can be used the worker keeps the last good
+revision it had, or the newest readable older one, or English (per block, flagged as always);
+each case is logged once in one line naming the file and the reason, and reported by
+``health()`` (``/healthz?verbose``) as ``degraded``.
 """
 
 from __future__ import annotations
 
 import gettext
 import io
+import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from contentapi.i18n.locales import DEFAULT_LOCALE, to_babel_id
+from contentapi.i18n.domains import UI_DOMAIN, domain_of
+from contentapi.i18n.locales import DEFAULT_LOCALE
 from contentapi.i18n.po import PoDecodeError, PoFile, PoSyntaxError, compile_mo, read_po
+from contentapi.i18n.revisions import Manifest, Pointer, RevisionStore, StoreError, content_hash
 
-DOMAIN = "messages"
+logger = logging.getLogger("contentapi")
 
 
 class CatalogError(Exception):
-    """A catalog could not be read."""
+    """A catalog could not be read or compiled."""
 
 
 class _Missing(gettext.NullTranslations):
@@ -40,79 +47,18 @@ class _Missing(gettext.NullTranslations):
         return None
 
 
-@dataclass(frozen=True)
-class CatalogVersion:
-    """Identity of a compiled catalog on disk; a new publish gives a new version."""
-
-    inode: int
-    size: int
-    mtime_ns: int
-
-    @classmethod
-    def of(cls, path: Path) -> "CatalogVersion | None":
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            return None
-        return cls(stat.st_ino, stat.st_size, stat.st_mtime_ns)
+_MISSING = _Missing()
 
 
-class LocaleCatalog:
-    """The translations of one locale, with lookups that say whether a message is translated."""
-
-    def __init__(self, locale: str, translations: gettext.NullTranslations, version: CatalogVersion | None):
-        self.locale = locale
-        self.version = version
-        self._translations = translations
-        if not isinstance(translations, _Missing):
-            translations.add_fallback(_Missing())
-
-    @classmethod
-    def empty(cls, locale: str) -> "LocaleCatalog":
-        """A catalog with no translations (the source locale, or a locale with no file yet)."""
-        return cls(locale, _Missing(), None)
-
-    @classmethod
-    def from_mo_bytes(cls, locale: str, data: bytes, version: CatalogVersion | None = None) -> "LocaleCatalog":
-        """Load a compiled catalog from bytes."""
-        try:
-            translations = gettext.GNUTranslations(io.BytesIO(data))
-        except (OSError, ValueError, UnicodeDecodeError) as error:
-            raise CatalogError(f"{locale}: compiled catalog is unreadable ({error})") from None
-        return cls(locale, translations, version)
-
-    @classmethod
-    def from_po_bytes(cls, locale: str, data: bytes, version: CatalogVersion | None = None) -> "LocaleCatalog":
-        """Compile a .po file in memory (fuzzy entries excluded) and load it."""
-        return cls.from_mo_bytes(locale, compile_po_bytes(data, locale), version)
-
-    def translate(self, context: str, message: str) -> str | None:
-        """The translation of ``message`` in ``context``, or None if missing or fuzzy."""
-        if not message:
-            return None
-        result = self._translations.pgettext(context, message)
-        return result or None
-
-    def gettext(self, message: str) -> str:
-        """The translation of a UI string, or the English source."""
-        return self._translations.gettext(message) or message
-
-    def ngettext(self, singular: str, plural: str, number: int) -> str:
-        """The plural form of a UI string for ``number``."""
-        return self._translations.ngettext(singular, plural, number) or (singular if number == 1 else plural)
-
-    def pgettext(self, context: str, message: str) -> str:
-        """The translation of a UI string with a context, or the English source."""
-        return self.translate(context, message) or message
-
-    def has(self, context: str | None, message: str) -> bool:
-        """True if the message has a non-fuzzy translation."""
-        if context:
-            return self.translate(context, message) is not None
-        return (
-            self._translations.gettext(message) is not None
-            or self._translations.ngettext(message, message, 1) is not None
-        )
+def load_mo(data: bytes) -> gettext.NullTranslations:
+    """Compiled catalog bytes as gettext translations that answer None when a message is missing;
+    CatalogError (never struct.error, UnicodeDecodeError, RecursionError...) when unreadable."""
+    try:
+        translations = gettext.GNUTranslations(io.BytesIO(data))
+    except Exception as error:  # noqa: BLE001  (damaged bytes raise anything; each is "unreadable")
+        raise CatalogError(f"compiled catalog is unreadable ({type(error).__name__}: {error})") from None
+    translations.add_fallback(_Missing())
+    return translations
 
 
 def compile_po(po: PoFile, locale: str) -> bytes:
@@ -132,78 +78,266 @@ def compile_po_bytes(data: bytes, locale: str) -> bytes:
     return compile_po(po, locale)
 
 
-def catalog_paths(translations_dir: Path, locale: str) -> tuple[Path, Path]:
-    """The .po and .mo paths of a locale inside a translations folder."""
-    folder = Path(translations_dir) / to_babel_id(locale) / "LC_MESSAGES"
-    return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+@dataclass(frozen=True)
+class DomainCatalog:
+    """One domain's translations as a worker serves them."""
+
+    served: Pointer | None  # the revision served (None: no translations, English)
+    translations: gettext.NullTranslations
+    problem: str | None = None  # why this is not the manifest's current revision
 
 
-class CatalogStore:
-    """All locales' catalogs from one translations folder, reloaded when files change."""
+class LocaleCatalog:
+    """The translations of one locale, across its domains, with lookups that say whether a message
+    is translated. Immutable once made: a newer manifest makes a new object."""
 
-    def __init__(self, translations_dir: Path | str, locales: tuple[str, ...], check_interval: float = 1.0):
-        self.translations_dir = Path(translations_dir)
+    def __init__(self, locale: str, manifest: Manifest | None = None, loader=None, carried: dict | None = None,
+                 problem: str | None = None, attempt: int = 0):
+        self.locale = locale
+        self.manifest = manifest or Manifest(locale)
+        self.problem = problem  # the manifest itself could not be read
+        self.attempt = attempt  # how many times damaged domains were tried again under this manifest
+        self._loader = loader
+        self._domains: dict[str, DomainCatalog] = dict(carried or {})
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything of the locale is published, or a damaged domain is tried again."""
+        return self.manifest.sequence, self.attempt
+
+    @classmethod
+    def empty(cls, locale: str) -> "LocaleCatalog":
+        """A catalog with no translations (the source locale, or a locale with nothing published)."""
+        return cls(locale)
+
+    @classmethod
+    def from_mo_bytes(cls, locale: str, data: bytes, domain: str = UI_DOMAIN) -> "LocaleCatalog":
+        """A catalog of one domain loaded from compiled bytes (previews, tests)."""
+        return cls(locale, carried={domain: DomainCatalog(None, load_mo(data))})
+
+    def with_domain(self, domain: str, data: bytes) -> "LocaleCatalog":
+        """This catalog with one domain replaced by compiled bytes (a preview of an upload)."""
+        catalog = LocaleCatalog(self.locale, self.manifest, self._loader, {**self._domains}, self.problem, self.attempt)
+        catalog._domains[domain] = DomainCatalog(None, load_mo(data))
+        return catalog
+
+    def domain(self, name: str) -> DomainCatalog:
+        """A domain's translations, loaded on first use."""
+        found = self._domains.get(name)
+        if found is None:
+            pointer = self.manifest.domains.get(name)
+            found = self._loader(self.locale, name, pointer) if pointer and self._loader else DomainCatalog(None, _MISSING)
+            self._domains[name] = found
+        return found
+
+    def loaded(self) -> dict[str, DomainCatalog]:
+        """The domains loaded so far."""
+        return dict(self._domains)
+
+    @property
+    def degraded(self) -> bool:
+        """True when a loaded domain serves something other than its current revision."""
+        return any(catalog.problem for catalog in self._domains.values())
+
+    def revision_of(self, name: str) -> int | None:
+        """The revision of a domain this worker serves (None: nothing, English)."""
+        served = self.domain(name).served
+        return served.revision if served else None
+
+    def served(self, name: str) -> Pointer | None:
+        """The revision record of a domain this worker serves."""
+        return self.domain(name).served
+
+    def translate(self, context: str, message: str) -> str | None:
+        """The translation of ``message`` in ``context``, or None if missing or fuzzy."""
+        if not message:
+            return None
+        result = self.domain(domain_of(context)).translations.pgettext(context, message)
+        return result or None
+
+    def gettext(self, message: str) -> str:
+        """The translation of an interface string, or the English source."""
+        return self.domain(UI_DOMAIN).translations.gettext(message) or message
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        """The plural form of an interface string for ``number``."""
+        translated = self.domain(UI_DOMAIN).translations.ngettext(singular, plural, number)
+        return translated or (singular if number == 1 else plural)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """The translation of an interface string with a context, or the English source."""
+        return self.translate(context, message) or message
+
+    def has(self, context: str | None, message: str) -> bool:
+        """True if the message has a non-fuzzy translation."""
+        if context:
+            return self.translate(context, message) is not None
+        translations = self.domain(UI_DOMAIN).translations
+        return translations.gettext(message) is not None or translations.ngettext(message, message, 1) is not None
+
+
+RETRY_INTERVAL = 5.0  # seconds between attempts to load again a domain that could not be loaded
+
+
+class ServedCatalogs:
+    """Every locale's catalogs as this worker serves them, following the store's manifests."""
+
+    def __init__(self, store: RevisionStore, locales: tuple[str, ...], check_interval: float = 1.0):
+        self.store = store
         self.locales = locales
         self.check_interval = check_interval
         self._catalogs: dict[str, LocaleCatalog] = {}
+        self._identities: dict[str, object] = {}
         self._state: tuple = ()
         self._next_check = 0.0
+        self._next_retry = 0.0
         self._lock = threading.Lock()
-        if not self.translations_dir.is_dir():
-            raise CatalogError(f"{self.translations_dir}: translations folder does not exist")
+        self._logged: set[tuple] = set()
         for locale in locales:
-            self._catalogs[locale] = self._load(locale)
+            self._catalogs[locale] = LocaleCatalog.empty(locale)
+        self.refresh(force=True)
+        # A worker forked from a master that loaded everything checks the manifests at its first
+        # request: it serves what they name now, never the master's copy from boot time.
+        os.register_at_fork(after_in_child=self._forget_checks)
 
-    def _load(self, locale: str) -> LocaleCatalog:
-        if locale == DEFAULT_LOCALE:
-            return LocaleCatalog.empty(locale)
-        po_path, mo_path = catalog_paths(self.translations_dir, locale)
-        version = CatalogVersion.of(mo_path)
-        if version is not None:
-            try:
-                return LocaleCatalog.from_mo_bytes(locale, mo_path.read_bytes(), version)
-            except FileNotFoundError:
-                return self._load(locale)  # replaced between stat and read
-        if po_path.exists():
-            # Not compiled yet (a fresh checkout): compile in memory rather than serve English.
-            return LocaleCatalog.from_po_bytes(locale, po_path.read_bytes(), CatalogVersion.of(po_path))
-        return LocaleCatalog.empty(locale)
+    def _forget_checks(self) -> None:
+        self._next_check = 0.0
+        self._identities = {}
+        self._lock = threading.Lock()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _log_once(self, key: tuple, message: str, *args) -> None:
+        if key not in self._logged:
+            self._logged.add(key)
+            logger.error(message, *args)
+
+    def _try(self, locale: str, domain: str, pointer: Pointer) -> tuple[gettext.NullTranslations | None, str | None]:
+        """Load one revision, verified by its hashes; (translations, None) or (None, why not)."""
+        where = f"revision {pointer.revision} of {locale}/{domain}"
+        try:
+            mo = self.store.read_file(locale, domain, pointer.revision, "mo")
+        except (OSError, StoreError) as error:
+            problem = f"{where}.mo: cannot be read ({getattr(error, 'strerror', None) or error})"
+        else:
+            if content_hash(mo) == pointer.mo_hash:
+                try:
+                    return load_mo(mo), None
+                except CatalogError as error:
+                    problem = f"{where}.mo: {error}"
+            else:
+                problem = f"{where}.mo: damaged (its hash is not the recorded one)"
+        try:
+            po = self.store.read_file(locale, domain, pointer.revision, "po")
+        except (OSError, StoreError) as error:
+            return None, f"{problem}; {where}.po: cannot be read ({getattr(error, 'strerror', None) or error})"
+        if content_hash(po) != pointer.hash:
+            return None, f"{problem}; {where}.po: damaged too (its hash is not the recorded one)"
+        try:
+            translations = load_mo(compile_po_bytes(po, locale))
+        except CatalogError as error:
+            return None, f"{problem}; compiling its .po failed ({error})"
+        self._log_once((locale, domain, pointer.revision, "recompiled"),
+                       "catalog %s; served from its .po, compiled again", problem)
+        return translations, None
+
+    def _load(self, locale: str, domain: str, pointer: Pointer, last_good: DomainCatalog | None = None) -> DomainCatalog:
+        translations, problem = self._try(locale, domain, pointer)
+        if translations is not None:
+            return DomainCatalog(pointer, translations)
+        if last_good is not None and last_good.served is not None:
+            self._log_once((locale, domain, pointer.revision), "catalog %s; still serving revision %s",
+                           problem, last_good.served.revision)
+            return DomainCatalog(last_good.served, last_good.translations, problem)
+        try:
+            older = [item for item in self.store.history(locale, domain) if item.id < pointer.revision]
+        except (OSError, StoreError):
+            older = []
+        for revision in older:
+            candidate = self._pointer_of(locale, domain, revision.id, revision.hash, revision.time)
+            if candidate is None:
+                continue
+            translations, _ = self._try(locale, domain, candidate)
+            if translations is not None:
+                self._log_once((locale, domain, pointer.revision), "catalog %s; serving revision %s instead",
+                               problem, revision.id)
+                return DomainCatalog(candidate, translations, problem)
+        self._log_once((locale, domain, pointer.revision), "catalog %s; no earlier revision can be read: English is served",
+                       problem)
+        return DomainCatalog(None, _MISSING, problem)
+
+    def _pointer_of(self, locale: str, domain: str, revision: int, digest: str, when: str) -> Pointer | None:
+        # An older revision's .mo hash is not in any manifest any more: its .po hash (in its record)
+        # is what proves it, so the .mo is taken as it is and compiled again if it cannot be loaded.
+        try:
+            mo = self.store.read_file(locale, domain, revision, "mo")
+        except (OSError, StoreError):
+            mo = b""
+        return Pointer(revision, digest, when, content_hash(mo))
+
+    def _loader_for(self, previous: LocaleCatalog):
+        last_good = previous.loaded()
+
+        def load(locale: str, domain: str, pointer: Pointer) -> DomainCatalog:
+            return self._load(locale, domain, pointer, last_good.get(domain))
+
+        return load
+
+    # -- following the store -------------------------------------------------------------------
 
     def get(self, locale: str) -> LocaleCatalog:
-        """The current catalog of a locale (checking the disk at most every check_interval)."""
+        """The current catalog of a locale (checking the store at most every check interval)."""
         self.refresh()
         return self._catalogs[locale]
 
     def refresh(self, force: bool = False) -> list[str]:
-        """Reload catalogs whose compiled file changed; return the locales reloaded."""
+        """Follow manifests that changed; return the locales whose catalog changed."""
         now = time.monotonic()
         if not force and now < self._next_check:
             return []
         with self._lock:
             if not force and now < self._next_check:
                 return []
-            reloaded = []
+            changed = []
             for locale in self.locales:
-                if locale == DEFAULT_LOCALE:
-                    continue
-                po_path, mo_path = catalog_paths(self.translations_dir, locale)
-                current = CatalogVersion.of(mo_path) or CatalogVersion.of(po_path)
-                if current != self._catalogs[locale].version:
-                    try:
-                        self._catalogs[locale] = self._load(locale)
-                        reloaded.append(locale)
-                    except CatalogError:
-                        # A broken file on disk keeps the last good catalog in service.
-                        pass
-            self._next_check = time.monotonic() + self.check_interval
-            return reloaded
+                if locale != DEFAULT_LOCALE and self._follow(locale):
+                    changed.append(locale)
+            now = time.monotonic()
+            self._next_check = now + self.check_interval
+            if now >= self._next_retry:
+                self._next_retry = now + RETRY_INTERVAL
+            return changed
 
-    def versions(self) -> dict[str, CatalogVersion | None]:
-        """The version of every locale's catalog currently in memory."""
-        return {locale: catalog.version for locale, catalog in self._catalogs.items()}
+    def _follow(self, locale: str) -> bool:
+        previous = self._catalogs[locale]
+        # Damaged domains are tried again now and then (a file restored, a database back).
+        retry = previous.degraded and time.monotonic() >= self._next_retry
+        try:
+            identity = self.store.identity(locale)
+            if identity is not None and identity == self._identities.get(locale) and not retry:
+                return False
+            manifest = self.store.manifest(locale)
+        except (OSError, StoreError) as error:
+            # The store is out of reach (a database restart) or its manifest damaged: keep serving
+            # what this worker has (English at start-up), and say so in health().
+            self._log_once((locale, "store", str(error)), "catalog store: %s; serving what this worker has", error)
+            if previous.problem != str(error):
+                self._catalogs[locale] = LocaleCatalog(locale, previous.manifest, previous._loader, previous.loaded(),
+                                                       problem=str(error), attempt=previous.attempt)
+            return False
+        self._identities[locale] = identity
+        attempt = 0
+        if manifest.sequence == previous.manifest.sequence and previous.problem is None:
+            if not retry:
+                return False
+            attempt = previous.attempt + 1  # what they serve meanwhile stays their last good
+        carried = {name: catalog for name, catalog in previous.loaded().items()
+                   if catalog.problem is None and manifest.domains.get(name) == catalog.served}
+        self._catalogs[locale] = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt)
+        return True
 
     def state(self) -> tuple:
-        """Identity of every catalog in service (checked on disk at most every check interval).
+        """Identity of every catalog in service (checked at most every check interval).
 
         The same object while nothing changed: every kept response holds this one tuple, so
         checking it reads memory that stays in the CPU caches; a publish changes it.
@@ -213,6 +347,35 @@ class CatalogStore:
         if current != self._state:
             self._state = current
         return self._state
+
+    def load_all(self) -> None:
+        """Load every domain now (a master before it forks its workers, so they share the pages)."""
+        for catalog in self._catalogs.values():
+            for domain in catalog.manifest.domains:
+                catalog.domain(domain)
+
+    def health(self) -> dict:
+        """Per locale: the last revision, a hash of what this worker serves, and what is degraded."""
+        import hashlib
+
+        locales = {}
+        degraded = False
+        for locale, catalog in self._catalogs.items():
+            if locale == DEFAULT_LOCALE:
+                continue
+            loaded = catalog.loaded()
+            served = {name: loaded[name].served if name in loaded else pointer
+                      for name, pointer in catalog.manifest.domains.items()}
+            digest = hashlib.sha256("\n".join(f"{name}:{pointer.hash if pointer else '-'}"
+                                              for name, pointer in sorted(served.items())).encode()).hexdigest()
+            problems = [{"domain": name, "serving": item.served.revision if item.served else None, "reason": item.problem}
+                        for name, item in sorted(loaded.items()) if item.problem]
+            if catalog.problem:
+                problems.append({"domain": None, "serving": None, "reason": catalog.problem})
+            degraded = degraded or bool(problems)
+            locales[locale] = {"revision": catalog.manifest.last_revision, "sequence": catalog.manifest.sequence,
+                               "hash": digest[:40], "degraded": problems}
+        return {"status": "degraded" if degraded else "ok", "pid": os.getpid(), "locales": locales}
 
 
 def atomic_write(path: Path, data: bytes) -> None:

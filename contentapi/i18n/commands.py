@@ -39,55 +39,65 @@ def content_folder() -> Path:
     return Path(current_app.config["CONTENT_DIR"])
 
 
+procedure_option = click.option(
+    "--procedure", "-p", default=None, metavar="SLUG",
+    help="Only this procedure's catalogs (default: the interface and every procedure).",
+)
+
+
 @click.group("i18n", cls=AppGroup)
 def i18n() -> None:
-    """Translation catalogs: extract, init, update, compile, stats, check."""
+    """Translation catalogs: extract, init, update, check, compile, stats, migrate, pull."""
 
 
 @i18n.command("extract")
 @directory_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the template here instead of <directory>/messages.pot.")
-def extract_command(directory: Path | None, output: Path | None) -> None:
-    """Write messages.pot with every UI string and every content block."""
+@procedure_option
+def extract_command(directory: Path | None, procedure: str | None) -> None:
+    """Write the templates: messages.pot (interface) and procedures/<slug>.pot (each procedure)."""
     from contentapi.content import ContentError
-    from contentapi.i18n.workflow import extract
+    from contentapi.i18n.workflow import WorkflowError, extract
 
     try:
-        path = extract(translations_folder(directory), content_folder(), output)
-    except ContentError as error:
+        paths = extract(translations_folder(directory), content_folder(), procedure)
+    except (ContentError, WorkflowError) as error:
         fail(str(error))
     except OSError as error:
         fail(f"cannot write the template: {error.strerror or error}")
-    click.echo(f"wrote {path}")
+    for path in paths:
+        click.echo(f"wrote {path}")
 
 
 @i18n.command("init")
 @click.argument("locale")
 @directory_option
-@click.option("--force", is_flag=True, help="Replace an existing catalog (its translations are lost).")
-def init_command(locale: str, directory: Path | None, force: bool) -> None:
-    """Start the catalog of LOCALE from messages.pot."""
+@procedure_option
+@click.option("--force", is_flag=True, help="Replace existing catalogs (their translations are lost).")
+def init_command(locale: str, directory: Path | None, procedure: str | None, force: bool) -> None:
+    """Start LOCALE's catalogs from the templates."""
     from contentapi.i18n.workflow import WorkflowError, init
 
     try:
-        path = init(translations_folder(directory), locale, force=force)
+        paths = init(translations_folder(directory), locale, procedure, force=force)
     except WorkflowError as error:
         fail(str(error), 2 if "not a served locale" in str(error) or "source language" in str(error) else 1)
-    click.echo(f"created {path}")
+    for path in paths:
+        click.echo(f"created {path}")
 
 
 @i18n.command("update")
 @directory_option
+@procedure_option
 @click.option("--no-fuzzy-matching", is_flag=True,
               help="Do not carry old translations over to changed English; changed messages become untranslated.")
 @click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
-def update_command(directory: Path | None, no_fuzzy_matching: bool, locales: tuple[str, ...]) -> None:
-    """Merge messages.pot into every catalog; changed English becomes fuzzy with the previous msgid kept."""
+def update_command(directory: Path | None, procedure: str | None, no_fuzzy_matching: bool, locales: tuple[str, ...]) -> None:
+    """Merge the templates into the catalogs; changed English becomes fuzzy with the previous msgid kept."""
     from contentapi.i18n.workflow import WorkflowError, update
 
     try:
-        written = update(translations_folder(directory), no_fuzzy_matching=no_fuzzy_matching, locales=list(locales) or None)
+        written = update(translations_folder(directory), no_fuzzy_matching=no_fuzzy_matching,
+                         locales=list(locales) or None, procedure=procedure)
     except WorkflowError as error:
         fail(str(error))
     click.echo(f"updated {len(written)} catalogs")
@@ -96,13 +106,14 @@ def update_command(directory: Path | None, no_fuzzy_matching: bool, locales: tup
 @i18n.command("compile")
 @click.argument("locales", nargs=-1)
 @directory_option
-def compile_command(locales: tuple[str, ...], directory: Path | None) -> None:
+@procedure_option
+def compile_command(locales: tuple[str, ...], directory: Path | None, procedure: str | None) -> None:
     """Check and compile catalogs into .mo atomically; a catalog with errors is refused (its .mo is kept)."""
     from contentapi.i18n.workflow import WorkflowError, compile_catalogs
 
     folder = translations_folder(directory)
     try:
-        report = compile_catalogs(folder, list(locales) or None)
+        report = compile_catalogs(folder, list(locales) or None, procedure)
     except WorkflowError as error:
         fail(str(error), 2)
     except OSError as error:
@@ -117,13 +128,14 @@ def compile_command(locales: tuple[str, ...], directory: Path | None) -> None:
 
 @i18n.command("stats")
 @directory_option
+@procedure_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def stats_command(directory: Path | None, as_json: bool) -> None:
+def stats_command(directory: Path | None, procedure: str | None, as_json: bool) -> None:
     """Per locale: translated, fuzzy, untranslated, stale (English changed) and percent."""
     from contentapi.i18n.workflow import WorkflowError, stats
 
     try:
-        figures = stats(translations_folder(directory))
+        figures = stats(translations_folder(directory), procedure)
     except (WorkflowError, OSError, UnicodeDecodeError) as error:
         fail(str(error))
     if as_json:
@@ -139,12 +151,14 @@ def stats_command(directory: Path | None, as_json: bool) -> None:
 @i18n.command("check")
 @click.argument("targets", nargs=-1)
 @directory_option
+@procedure_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--list", "list_checks", is_flag=True, help="List every check id with its severity and exit.")
-def check_command(targets: tuple[str, ...], directory: Path | None, output_format: str, list_checks: bool) -> None:
+def check_command(targets: tuple[str, ...], directory: Path | None, procedure: str | None, output_format: str,
+                  list_checks: bool) -> None:
     """Check catalogs (every locale, or the LOCALEs and .po FILEs given). Exit 0 clean, 1 errors, 2 usage."""
-    from contentapi.i18n.catalogs import catalog_paths
     from contentapi.i18n.checks import CHECKS, check_po_file, has_errors, summary
+    from contentapi.i18n.domains import catalog_domains, catalog_path
 
     if list_checks:
         for name, (severity, meaning) in CHECKS.items():
@@ -155,9 +169,11 @@ def check_command(targets: tuple[str, ...], directory: Path | None, output_forma
     for target in targets or SUPPORTED_LOCALES[1:]:
         code = translatable_locale(target)
         if code is not None and not Path(target).is_file():
-            path = catalog_paths(folder, code)[0]
-            if path.exists() or targets:
-                files.append((path, code))
+            domains = [procedure] if procedure else catalog_domains(folder, code)
+            for domain in domains:
+                path = catalog_path(folder, code, domain)
+                if path.exists() or targets:
+                    files.append((path, code))
         elif Path(target).is_file():
             files.append((Path(target), None))
         else:
@@ -174,6 +190,49 @@ def check_command(targets: tuple[str, ...], directory: Path | None, output_forma
         counts = summary(findings)
         click.echo(f"{len(files)} catalogs: {counts['errors']} errors, {counts['warnings']} warnings", err=True)
     sys.exit(1 if has_errors(findings) else 0)
+
+
+@i18n.command("migrate")
+@directory_option
+def migrate_command(directory: Path | None) -> None:
+    """Cut single whole-locale catalogs into one catalog per procedure plus the interface's (nothing is lost)."""
+    from contentapi.i18n.workflow import WorkflowError, migrate
+
+    try:
+        written = migrate(translations_folder(directory))
+    except WorkflowError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write a catalog: {error.strerror or error}")
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"migrated: {len(written)} files written" if written else "nothing to migrate")
+
+
+@i18n.command("pull")
+@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option("--force", is_flag=True, help="Also overwrite catalogs holding work that was never published.")
+def pull_command(locales: tuple[str, ...], force: bool) -> None:
+    """Write the published catalogs into the translations folder, to review and commit them."""
+    from contentapi.delivery.factory import EXTENSION
+    from contentapi.i18n.revisions import StoreError
+
+    codes = []
+    for name in locales:
+        code = translatable_locale(name)
+        if code is None:
+            raise click.UsageError(f"{name!r} is not a translatable locale ({', '.join(SUPPORTED_LOCALES[1:])})")
+        codes.append(code)
+    try:
+        written, kept = current_app.extensions[EXTENSION].publisher.pull(tuple(codes) or SUPPORTED_LOCALES, force)
+    except (OSError, StoreError) as error:
+        fail(f"cannot pull: {getattr(error, 'detail', None) or error}")
+    for path in written:
+        click.echo(f"wrote {path}")
+    for path in kept:
+        click.echo(f"contentapi: {path} holds changes that were never published; left as it is "
+                   "(publish them, or pull --force to replace them)", err=True)
+    click.echo(f"pulled: {len(written)} catalogs written, {len(kept)} left alone")
 
 
 @click.group("tokens", cls=AppGroup)

@@ -48,7 +48,11 @@ class PoSyntaxError(ValueError):
 
 @dataclass
 class PoEntry:
-    """One entry of a .po file as written, with the line of its first keyword."""
+    """One entry of a .po file as written, with the line of its first keyword.
+
+    ``first_line`` and ``last_line`` span the whole entry as written, its comments included, so an
+    entry can be moved to another file byte for byte (``contentapi.i18n.domains``).
+    """
 
     line: int
     context: str | None = None
@@ -60,6 +64,8 @@ class PoEntry:
     translator_comments: list[str] = field(default_factory=list)
     extracted_comments: list[str] = field(default_factory=list)
     previous_msgid: str | None = None
+    first_line: int = 0
+    last_line: int = 0
 
     @property
     def is_header(self) -> bool:
@@ -165,15 +171,25 @@ def _read_previous(pending: dict, text: str, line: int, obsolete: bool) -> None:
     pending["previous_obsolete"] = obsolete
 
 
-def parse_po_text(text: str) -> list[PoEntry]:
+@dataclass(frozen=True)
+class ObsoleteBlock:
+    """A ``#~`` entry as written: kept by .po editors, never compiled."""
+
+    first_line: int
+    last_line: int
+    context: str | None
+
+
+def parse_po_text(text: str, obsolete: list[ObsoleteBlock] | None = None) -> list[PoEntry]:
     """Parse .po text strictly into entries; raise PoSyntaxError.
 
-    Obsolete (``#~``) entries are read with the same syntax, as msgfmt reads them, then left out:
-    an entry is obsolete as a whole, so a ``#~`` line cannot continue an active entry or the reverse.
+    Obsolete (``#~``) entries are read with the same syntax, as msgfmt reads them, then left out
+    (when ``obsolete`` is given, their spans are added to it): an entry is obsolete as a whole, so a
+    ``#~`` line cannot continue an active entry or the reverse.
     """
     entries: list[PoEntry] = []
     pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None,
-                              "previous_state": None, "previous_obsolete": False}
+                              "previous_state": None, "previous_obsolete": False, "first": 0}
     current: PoEntry | None = None
     current_obsolete = False
     last_field: tuple[str, int | None] | None = None
@@ -209,17 +225,20 @@ def parse_po_text(text: str) -> list[PoEntry]:
             raise PoSyntaxError(current.line, "msgstr[N] without msgid_plural")
         if not current_obsolete:
             entries.append(current)
+        elif obsolete is not None:
+            obsolete.append(ObsoleteBlock(current.first_line, current.last_line, current.context))
         current = None
 
-    for number, raw in enumerate(_logical_lines(text), start=1):
+    for number, raw, last_number in _logical_lines(text):
         stripped = raw.rstrip("\r").strip()
-        obsolete = stripped.startswith("#~")
-        if obsolete:
+        is_obsolete = stripped.startswith("#~")
+        obsolete_comment = False
+        if is_obsolete:
             stripped = stripped[2:].strip()
-            if stripped.startswith("#"):
-                continue  # an obsolete entry's comments
             if stripped.startswith("|"):
                 stripped = "#" + stripped  # its previous msgid, read as an active entry's is
+            else:
+                obsolete_comment = stripped.startswith("#")
         if not stripped:
             continue
         if stripped.startswith("#"):
@@ -230,12 +249,16 @@ def parse_po_text(text: str) -> list[PoEntry]:
                 finish()
                 state = "start"
                 last_field = None
+            if not pending_comments["first"]:
+                pending_comments["first"] = number
+            if obsolete_comment:
+                continue  # an obsolete entry's own comment: part of its span, nothing to read
             if stripped.startswith("#,"):
                 pending_comments["flags"].update(flag.strip() for flag in stripped[2:].split(",") if flag.strip())
             elif stripped.startswith("#."):
                 pending_comments["extracted"].append(stripped[2:].strip())
             elif stripped.startswith("#|"):
-                _read_previous(pending_comments, stripped[2:].strip(), number, obsolete)
+                _read_previous(pending_comments, stripped[2:].strip(), number, is_obsolete)
             elif stripped.startswith("#:"):
                 pass
             else:
@@ -243,7 +266,7 @@ def parse_po_text(text: str) -> list[PoEntry]:
             continue
         match = None if stripped.startswith('"') else _KEYWORD.match(stripped)
         starts_entry = match is not None and match.group(1) in ("msgctxt", "msgid") and state in ("start", "str")
-        if current is not None and not starts_entry and obsolete != current_obsolete:
+        if current is not None and not starts_entry and is_obsolete != current_obsolete:
             raise PoSyntaxError(number, "inconsistent use of #~: an entry is obsolete (#~) on all its lines or on none")
         if match is None:
             if not stripped.startswith('"'):
@@ -251,6 +274,7 @@ def parse_po_text(text: str) -> list[PoEntry]:
             if last_field is None or current is None:
                 raise PoSyntaxError(number, "a string continuation line outside an entry")
             pieces.append(_unquote(stripped, number))
+            current.last_line = last_number
             continue
         keyword, plural_index, rest = match.group(1), match.group(2), match.group(3)
         value = _unquote(rest, number)
@@ -258,10 +282,10 @@ def parse_po_text(text: str) -> list[PoEntry]:
         if starts_entry:
             if pending_comments["previous_state"] == "ctxt":
                 raise PoSyntaxError(number, "#| msgctxt without #| msgid above this entry")
-            if pending_comments["previous_state"] and pending_comments["previous_obsolete"] != obsolete:
+            if pending_comments["previous_state"] and pending_comments["previous_obsolete"] != is_obsolete:
                 raise PoSyntaxError(number, "inconsistent use of #~: the #| lines above and this entry differ")
             finish()
-            current, current_obsolete = _new_entry(number, pending_comments), obsolete
+            current, current_obsolete = _new_entry(number, pending_comments), is_obsolete
         if keyword == "msgctxt":
             if state not in ("start", "str"):
                 raise PoSyntaxError(number, "msgctxt in the middle of an entry")
@@ -291,6 +315,7 @@ def parse_po_text(text: str) -> list[PoEntry]:
                 raise PoSyntaxError(number, f"msgstr[{index}] out of order: plural forms go msgstr[0], msgstr[1], ... in order")
             current.msgstr[index] = value
             state, last_field = "str", ("msgstr", index)
+        current.last_line = last_number
     flush()
     finish()
     seen: dict[tuple, int] = {}
@@ -302,23 +327,21 @@ def parse_po_text(text: str) -> list[PoEntry]:
     return entries
 
 
-def _logical_lines(text: str) -> list[str]:
+def _logical_lines(text: str) -> list[tuple[int, str, int]]:
     """The lines of a .po text with backslash-newline joined, as gettext's reader joins them anywhere
-    (a comment ending in ``\\`` swallows the next line); a joined line keeps the number of its first
-    line and blank lines stand in for the rest, so later line numbers do not move."""
+    (a comment ending in ``\\`` swallows the next line): (first line number, text, last line number)."""
     lines = text.split("\n")
     if "\\\n" not in text:
-        return lines
-    joined: list[str] = []
+        return [(number, line, number) for number, line in enumerate(lines, start=1)]
+    joined: list[tuple[int, str, int]] = []
     pieces: list[str] = []
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         pieces.append(line[:-1] if line.endswith("\\") else line)
         if not line.endswith("\\"):
-            joined.append("".join(pieces))
-            joined.extend([""] * (len(pieces) - 1))
+            joined.append((number - len(pieces) + 1, "".join(pieces), number))
             pieces = []
     if pieces:
-        joined.append("".join(pieces))
+        joined.append((len(lines) - len(pieces) + 1, "".join(pieces), len(lines)))
     return joined
 
 
@@ -329,12 +352,15 @@ def _new_entry(line: int, pending: dict) -> PoEntry:
         translator_comments=list(pending["translator"]),
         extracted_comments=list(pending["extracted"]),
         previous_msgid="".join(pending["previous"]) if pending["previous"] is not None else None,
+        first_line=pending["first"] or line,
+        last_line=line,
     )
     pending["flags"] = set()
     pending["translator"] = []
     pending["extracted"] = []
     pending["previous"] = None
     pending["previous_state"] = None
+    pending["first"] = 0
     return entry
 
 
@@ -356,6 +382,12 @@ class PoFile:
 
     data: bytes
     entries: tuple[PoEntry, ...]
+    obsolete: tuple[ObsoleteBlock, ...] = ()
+
+    @property
+    def lines(self) -> list[str]:
+        """The file's text as lines (line N is ``lines[N - 1]``), for moving entries as written."""
+        return decode_po(self.data).split("\n")
 
     @property
     def header(self) -> PoEntry | None:
@@ -403,7 +435,9 @@ def decode_po(data: bytes) -> str:
 
 def read_po(data: bytes) -> PoFile:
     """Decode and parse .po bytes; PoDecodeError or PoSyntaxError say why they cannot be read."""
-    return PoFile(bytes(data), tuple(parse_po_text(decode_po(data))))
+    obsolete: list[ObsoleteBlock] = []
+    entries = parse_po_text(decode_po(data), obsolete)
+    return PoFile(bytes(data), tuple(entries), tuple(obsolete))
 
 
 def compile_mo(po: PoFile) -> bytes:

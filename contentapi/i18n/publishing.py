@@ -1,54 +1,54 @@
-"""Publishing catalogs: conditional replace of a locale's .po and .mo, revision history, restore, preview.
+"""Publishing catalogs as revisions: publish one domain or a whole locale, restore, preview, and
+keep the repository's catalogs and the published ones in step (import at start-up, ``pull``).
 
 Plain Python, no Flask. A publish:
 
-1. reads the uploaded .po once (``contentapi.i18n.po``), checks, compiles and loads it (any
-   error refuses it, nothing changes);
-2. takes an exclusive ``fcntl.flock`` on the locale's lock file, so publishes from
-   every worker of every process sharing the folder are serialised;
-3. compares the caller's ``If-Match`` with the ETag of the .po on disk (SHA-256 of
-   its bytes) - a stale one is refused, so two uploads based on the same version
-   give exactly one success;
-4. records a revision (the .po bytes and who, when, previous ETag, stats);
-5. replaces the .po, then the .mo, each by ``atomic_write`` (temporary file, fsync,
-   rename). Servers reload a locale when its .mo changes, so the rename of the .mo
-   is the single moment the new text goes live; if anything fails before it, the .po
-   is put back and the revision removed, and the old catalog keeps being served.
+1. reads the upload once (``contentapi.i18n.po``), checks, compiles and loads it: any error
+   refuses it and nothing changes;
+2. asks the revision store to commit it (``contentapi.i18n.revisions``): while no other publisher
+   of the locale can commit, the caller's ``If-Match`` is compared with the current revision's ETag
+   (a stale one is refused, so two uploads based on the same version give exactly one success),
+   the revision is written whole, and the locale's manifest is replaced in one atomic step.
+
+Workers follow the manifests (``contentapi.i18n.catalogs``), so the new text is served everywhere
+within the check interval, and a publish killed at any instant has either happened or not.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import errno
-import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from contentapi.i18n.catalogs import (
-    CatalogError,
-    LocaleCatalog,
-    atomic_write,
-    catalog_paths,
-    compile_po,
+from contentapi.i18n.catalogs import CatalogError, LocaleCatalog, atomic_write, compile_po, load_mo
+from contentapi.i18n.checks import ERROR, Finding, has_errors, read_and_check, removed_translations
+from contentapi.i18n.domains import (
+    UI_DOMAIN,
+    catalog_path,
+    is_domain,
+    merge_catalogs,
+    split_catalog,
+    template_path,
 )
-from contentapi.i18n.checks import (
-    ERROR,
-    Finding,
-    has_errors,
-    read_and_check,
-    removed_translations,
-)
-from contentapi.i18n.locales import to_babel_id
+from contentapi.i18n.locales import SUPPORTED_LOCALES, to_babel_id, translatable_locale
 from contentapi.i18n.po import PoDecodeError, PoFile, PoSyntaxError, read_po
-from contentapi.i18n.workflow import TEMPLATE_NAME, catalog_stats, template_messages
+from contentapi.i18n.revisions import (
+    Manifest,
+    NewRevision,
+    Revision,
+    RevisionStore,
+    StoreError,
+    content_hash,
+    etag_of,
+)
+from contentapi.i18n.workflow import catalog_stats, template_messages
 
-REVISIONS_FOLDER = ".revisions"
+logger = logging.getLogger("contentapi")
 _ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
+IMPORT_CACHE = "imports.json"
 
 
 class PublishError(Exception):
@@ -71,26 +71,25 @@ class CatalogRejected(PublishError):
         self.findings = findings
 
 
-class StorageError(PublishError):
-    """The translations folder cannot be written (``kind`` is ``full`` or ``read-only``)."""
-
-    def __init__(self, kind: str, detail: str):
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
-
-
 class UnknownRevision(PublishError):
     """No revision has this id."""
 
 
 class NoCatalog(PublishError):
-    """The locale has no .po file yet."""
+    """Nothing is published for this locale (and domain) yet."""
 
 
 def po_etag(data: bytes) -> str:
     """The strong ETag of a .po file: the same for the same bytes in every process."""
-    return '"' + hashlib.sha256(data).hexdigest()[:40] + '"'
+    return etag_of(content_hash(data))
+
+
+def locale_etag(manifest: Manifest) -> str | None:
+    """The ETag of a whole locale: it changes when any of its domains does."""
+    if not manifest.domains:
+        return None
+    lines = "\n".join(f"{name}:{pointer.hash}" for name, pointer in sorted(manifest.domains.items()))
+    return etag_of(hashlib.sha256(lines.encode("utf-8")).hexdigest())
 
 
 def if_match_allows(header: str, etag: str | None) -> bool:
@@ -110,176 +109,9 @@ def if_match_allows(header: str, etag: str | None) -> bool:
     return False
 
 
-def storage_error(error: OSError, what: str) -> StorageError:
-    """Name an OS error as the translations folder being full or not writable."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StorageError("full", f"the translations folder is full: {what} could not be written")
-    return StorageError("read-only", f"the translations folder is not writable: {what} could not be written ({error.strerror or error})")
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One entry of a locale's history."""
-
-    id: int
-    locale: str
-    action: str  # baseline | publish | restore
-    translator: str | None
-    time: str
-    previous_etag: str | None
-    etag: str
-    stats: dict
-    restored_from: int | None = None
-
-    def to_dict(self) -> dict:
-        """The JSON form."""
-        return asdict(self)
-
-
-class Publisher:
-    """Publishes, lists and restores the catalogs of one translations folder."""
-
-    def __init__(self, translations_dir: Path | str, revisions_dir: Path | str | None = None):
-        self.translations_dir = Path(translations_dir)
-        self.revisions_dir = Path(revisions_dir) if revisions_dir else self.translations_dir / REVISIONS_FOLDER
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def current(self, locale: str) -> tuple[bytes, str]:
-        """The .po bytes on disk and their ETag; NoCatalog if there is none."""
-        po_path, _ = catalog_paths(self.translations_dir, locale)
-        try:
-            data = po_path.read_bytes()
-        except FileNotFoundError:
-            raise NoCatalog(f"{locale} has no catalog yet") from None
-        return data, po_etag(data)
-
-    def _history_dir(self, locale: str) -> Path:
-        return self.revisions_dir / to_babel_id(locale)
-
-    def revisions(self, locale: str) -> list[Revision]:
-        """The history of a locale, newest first."""
-        folder = self._history_dir(locale)
-        out = []
-        for path in folder.glob("*.json") if folder.is_dir() else ():
-            try:
-                out.append(Revision(**json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError, TypeError):
-                continue  # a damaged record is skipped rather than hiding the rest
-        return sorted(out, key=lambda revision: revision.id, reverse=True)
-
-    def revision_po(self, locale: str, revision_id: int) -> bytes:
-        """The .po bytes a revision published; UnknownRevision if none."""
-        try:
-            return (self._history_dir(locale) / f"{revision_id:06d}.po").read_bytes()
-        except (FileNotFoundError, ValueError, OverflowError):
-            raise UnknownRevision(f"{locale} has no revision {revision_id}") from None
-
-    def template_keys(self) -> set[tuple[str | None, str]] | None:
-        """The (msgctxt, msgid) of the folder's template, or None without one."""
-        template_path = self.translations_dir / TEMPLATE_NAME
-        try:
-            return template_messages(template_path) if template_path.exists() else None
-        except (OSError, PoDecodeError, PoSyntaxError):
-            return None  # stats are informative; a publish never fails on them
-
-    @staticmethod
-    def stats(locale: str, po: PoFile | None, template: set | None) -> dict:
-        """Figures of a parsed catalog against a template (empty when the catalog could not be read)."""
-        return catalog_stats(po, locale, template).to_dict() if po is not None else {}
-
-    # -- writing -----------------------------------------------------------------------------
-
-    @contextmanager
-    def _locked(self, locale: str):
-        lock_path = self.revisions_dir / f"{to_babel_id(locale)}.lock"
-        try:
-            self.revisions_dir.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o644)
-        except OSError as error:
-            raise storage_error(error, "the publish lock") from None
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(descriptor)  # closing releases the lock
-
-    def _record(self, revision: Revision, data: bytes) -> list[Path]:
-        folder = self._history_dir(revision.locale)
-        po = folder / f"{revision.id:06d}.po"
-        record = folder / f"{revision.id:06d}.json"
-        written = []
-        try:
-            atomic_write(po, data)
-            written.append(po)
-            atomic_write(record, json.dumps(revision.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"))
-            written.append(record)
-        except OSError as error:
-            _remove(written)
-            raise storage_error(error, "the revision history") from None
-        return written
-
-    def publish(
-        self,
-        locale: str,
-        data: bytes,
-        if_match: str | None,
-        translator: str | None,
-        action: str = "publish",
-        restored_from: int | None = None,
-    ) -> tuple[Revision, list[Finding]]:
-        """Replace a locale's catalog if ``if_match`` names the current .po; return the revision and warnings.
-
-        ``if_match`` None skips the comparison (restore without a precondition).
-        Raises CatalogRejected, PreconditionFailed, NoCatalog or StorageError, each with nothing changed.
-        """
-        filename = f"{to_babel_id(locale)}/LC_MESSAGES/messages.po"
-        po, compiled, findings = checked_and_compiled(locale, data, filename)
-        template = self.template_keys()
-        stats = self.stats(locale, po, template)
-        po_path, mo_path = catalog_paths(self.translations_dir, locale)
-        with self._locked(locale):
-            current, current_etag = self.current(locale)
-            if if_match is not None and not if_match_allows(if_match, current_etag):
-                raise PreconditionFailed(current_etag)
-            current_po = _readable(current)
-            history = self.revisions(locale)
-            next_id = (history[0].id if history else 0) + 1
-            recorded: list[Path] = []
-            if not history:
-                # The first publish keeps what was there before, so it can be restored.
-                baseline_stats = self.stats(locale, current_po, template)
-                baseline = Revision(next_id, locale, "baseline", None, _now(), None, current_etag, baseline_stats)
-                recorded += self._record(baseline, current)
-                next_id += 1
-            revision = Revision(next_id, locale, action, translator, _now(), current_etag, po_etag(data), stats, restored_from)
-            try:
-                recorded += self._record(revision, data)
-            except StorageError:
-                _remove(recorded)
-                raise
-            po_replaced = False
-            try:
-                atomic_write(po_path, data)
-                po_replaced = True
-                atomic_write(mo_path, compiled)
-            except OSError as error:
-                if po_replaced:
-                    try:
-                        atomic_write(po_path, current)
-                    except OSError:
-                        pass  # the .mo (what is served) is unchanged either way
-                _remove(recorded)
-                raise storage_error(error, "the catalog") from None
-        warnings = [finding for finding in findings if finding.severity != "error"]
-        removed = removed_translations(current_po, po, filename) if current_po is not None else []
-        return revision, warnings + removed
-
-    def restore(self, locale: str, revision_id: int, translator: str | None, if_match: str | None = None) -> Revision:
-        """Publish an earlier revision's .po again, as a new revision."""
-        data = self.revision_po(locale, revision_id)
-        revision, _ = self.publish(locale, data, if_match, translator, action="restore", restored_from=revision_id)
-        return revision
+def filename_of(locale: str, domain: str) -> str:
+    """How findings name an upload: the path it has in a translations folder."""
+    return f"{to_babel_id(locale)}/LC_MESSAGES/{domain}.po"
 
 
 def checked_and_compiled(locale: str, data: bytes, filename: str) -> tuple[PoFile, bytes, list[Finding]]:
@@ -293,33 +125,290 @@ def checked_and_compiled(locale: str, data: bytes, filename: str) -> tuple[PoFil
         raise CatalogRejected(findings)
     try:
         compiled = compile_po(po, locale)
-        LocaleCatalog.from_mo_bytes(locale, compiled)
+        load_mo(compiled)
     except CatalogError as error:
         raise CatalogRejected([Finding(filename, 1, None, "unparsable", ERROR, f"the catalog cannot be compiled ({error})")]) from None
     return po, compiled, findings
 
 
-def preview_catalog(locale: str, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:
-    """An uploaded catalog, checked and loaded in memory (CatalogRejected on errors); nothing is written."""
-    _, compiled, findings = checked_and_compiled(locale, data, f"{to_babel_id(locale)}/LC_MESSAGES/messages.po")
-    return LocaleCatalog.from_mo_bytes(locale, compiled), findings
-
-
 def _readable(data: bytes) -> PoFile | None:
-    """The catalog on disk, parsed, or None if it cannot be (its replacement is checked, it is not)."""
     try:
         return read_po(data)
     except (PoDecodeError, PoSyntaxError):
         return None
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+class Publisher:
+    """Publishes, lists, restores and imports the catalogs of a revision store."""
 
+    def __init__(self, store: RevisionStore, translations_dir: Path | str, cache_dir: Path | str | None = None):
+        self.store = store
+        self.translations_dir = Path(translations_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir else None
 
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
+    # -- reading -------------------------------------------------------------------------------
+
+    def current(self, locale: str, domain: str) -> tuple[bytes, str]:
+        """The published .po of a domain and its ETag; NoCatalog if there is none."""
+        pointer = self.store.manifest(locale).domains.get(domain)
+        if pointer is None:
+            raise NoCatalog(f"{locale} has no published {domain} catalog")
+        return self._po(locale, domain, pointer.revision), etag_of(pointer.hash)
+
+    def current_locale(self, locale: str) -> tuple[bytes, str]:
+        """Every published domain of a locale as one catalog (the interface's header first) and its ETag."""
+        manifest = self.store.manifest(locale)
+        if not manifest.domains:
+            raise NoCatalog(f"{locale} has no catalog yet")
+        names = sorted(manifest.domains, key=lambda name: (name != UI_DOMAIN, name))
+        parts = [read_po(self._po(locale, name, manifest.domains[name].revision)) for name in names]
+        return merge_catalogs(parts), locale_etag(manifest)
+
+    def _po(self, locale: str, domain: str, revision: int) -> bytes:
+        """A revision's .po bytes, proved by the hash of its record (StoreError when damaged or missing)."""
         try:
-            os.unlink(path)
-        except OSError:
-            pass
+            data = self.store.read_file(locale, domain, revision, "po")
+        except OSError as error:
+            raise StoreError("unavailable", f"revision {revision} of {locale}/{domain} cannot be read "
+                                            f"({error.strerror or error})") from None
+        record = self.store.record(locale, domain, revision)
+        if record is not None and record.hash != content_hash(data):
+            raise StoreError("unavailable", f"revision {revision} of {locale}/{domain} is damaged (its hash is not the recorded one)")
+        return data
+
+    def revisions(self, locale: str, domain: str | None = None) -> list[Revision]:
+        """The history of a locale (or of one domain), newest first."""
+        return self.store.history(locale, domain)
+
+    def revision(self, locale: str, revision_id: int, domain: str | None = None) -> Revision:
+        """A committed revision (of ``domain`` when given); UnknownRevision otherwise."""
+        found = self.store.record(locale, domain, revision_id) if domain else self.store.revision(locale, revision_id)
+        if found is None:
+            raise UnknownRevision(f"{locale} has no revision {revision_id}" + (f" of {domain}" if domain else ""))
+        return found
+
+    def template_keys(self, domain: str) -> set[tuple[str | None, str]] | None:
+        """The (msgctxt, msgid) of a domain's template, or None without one."""
+        path = template_path(self.translations_dir, domain)
+        try:
+            return template_messages(path) if path.exists() else None
+        except Exception:  # noqa: BLE001  (stats are informative; a publish never fails on them)
+            return None
+
+    def _stats(self, locale: str, domain: str, po: PoFile | None) -> dict:
+        return catalog_stats(po, locale, self.template_keys(domain)).to_dict() if po is not None else {}
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def _prepared(self, locale: str, domain: str, data: bytes, action: str, translator: str | None,
+                  restored_from: int | None = None) -> tuple[PoFile, NewRevision, list[Finding]]:
+        po, compiled, findings = checked_and_compiled(locale, data, filename_of(locale, domain))
+        change = NewRevision(domain, data, compiled, action, translator, self._stats(locale, domain, po), restored_from)
+        return po, change, findings
+
+    def _commit(self, locale: str, plan) -> tuple[Manifest, list[Revision]]:
+        try:
+            return self.store.commit(locale, plan)
+        except StoreError:
+            raise
+        except OSError as error:
+            from contentapi.i18n.revisions import storage_error
+
+            raise storage_error(error, "the catalog") from None
+
+    def publish(self, locale: str, domain: str, data: bytes, if_match: str | None, translator: str | None,
+                action: str = "publish", restored_from: int | None = None) -> tuple[Revision, list[Finding]]:
+        """Make ``data`` the current catalog of a domain if ``if_match`` names the current one.
+
+        ``if_match`` None skips the comparison. Raises CatalogRejected, PreconditionFailed or
+        StoreError, each with nothing changed. Returns the revision and the warnings (with the
+        messages this upload leaves untranslated that the published catalog translated).
+        """
+        po, change, findings = self._prepared(locale, domain, data, action, translator, restored_from)
+        replaced: list[bytes] = []
+
+        def plan(manifest: Manifest) -> list[NewRevision]:
+            pointer = manifest.domains.get(domain)
+            current_etag = etag_of(pointer.hash) if pointer else None
+            if if_match is not None and not if_match_allows(if_match, current_etag):
+                raise PreconditionFailed(current_etag)
+            if pointer is not None:
+                replaced.append(self._po(locale, domain, pointer.revision))
+            return [change]
+
+        _, (revision,) = self._commit(locale, plan)
+        warnings = [finding for finding in findings if finding.severity != ERROR]
+        before = _readable(replaced[0]) if replaced else None
+        removed = removed_translations(before, po, filename_of(locale, domain)) if before else []
+        return revision, warnings + removed
+
+    def publish_locale(self, locale: str, data: bytes, if_match: str | None, translator: str | None) -> tuple[list[Revision], list[Finding]]:
+        """Publish a whole-locale catalog: every domain whose part changed, in one commit.
+
+        The upload is checked as one file (findings name its own lines), then cut into domains;
+        a domain with no entry in the upload is left as it is.
+        """
+        filename = filename_of(locale, UI_DOMAIN)
+        po, findings = read_and_check(data, filename, locale)
+        if po is None or has_errors(findings):
+            raise CatalogRejected(findings)
+        parts = split_catalog(po)
+        replaced: dict[str, bytes] = {}
+
+        def plan(manifest: Manifest) -> list[NewRevision]:
+            current_etag = locale_etag(manifest)
+            if if_match is not None and not if_match_allows(if_match, current_etag):
+                raise PreconditionFailed(current_etag)
+            changes = []
+            for domain, part in parts.items():
+                pointer = manifest.domains.get(domain)
+                if pointer is not None and pointer.hash == content_hash(part):
+                    continue
+                if pointer is not None:
+                    replaced[domain] = self._po(locale, domain, pointer.revision)
+                changes.append(self._prepared(locale, domain, part, "publish", translator)[1])
+            return changes
+
+        _, revisions = self._commit(locale, plan)
+        warnings = [finding for finding in findings if finding.severity != ERROR]
+        for domain, before in replaced.items():
+            old = _readable(before)
+            if old:  # compared with the whole upload, so findings name its lines
+                warnings += removed_translations(old, po, filename)
+        return revisions, warnings
+
+    def restore(self, locale: str, revision_id: int, translator: str | None, if_match: str | None = None,
+                domain: str | None = None) -> Revision:
+        """Publish an earlier revision's catalog again, as a new revision (checked again first)."""
+        revision = self.revision(locale, revision_id, domain)
+        data = self._po(locale, revision.domain, revision.id)
+        restored, _ = self.publish(locale, revision.domain, data, if_match, translator, action="restore",
+                                   restored_from=revision_id)
+        return restored
+
+    def preview(self, served: LocaleCatalog, domain: str | None, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:
+        """The locale as it would be with an upload (one domain's, or a whole-locale catalog when
+        ``domain`` is None), checked and loaded in memory; CatalogRejected on errors; nothing is written."""
+        if domain is not None:
+            _, compiled, findings = checked_and_compiled(served.locale, data, filename_of(served.locale, domain))
+            return served.with_domain(domain, compiled), findings
+        _, compiled, findings = checked_and_compiled(served.locale, data, filename_of(served.locale, UI_DOMAIN))
+        # The whole upload answers for every domain it has messages of (contexts name their domain).
+        po = read_po(data)
+        preview = served
+        for name in split_catalog(po):
+            preview = preview.with_domain(name, compiled)
+        return preview, findings
+
+    # -- the repository's catalogs -------------------------------------------------------------
+
+    def _cache(self) -> dict:
+        if self.cache_dir is None:
+            return {}
+        try:
+            return json.loads((self.cache_dir / IMPORT_CACHE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _save_cache(self, cache: dict) -> None:
+        if self.cache_dir is not None:
+            try:
+                atomic_write(self.cache_dir / IMPORT_CACHE, json.dumps(cache, sort_keys=True).encode("utf-8"))
+            except OSError:
+                pass  # only an optimisation: the next start reads the files again
+
+    def import_repository(self, locales: tuple[str, ...] = SUPPORTED_LOCALES) -> list[Revision]:
+        """Import the translations folder's catalogs that differ from every known revision.
+
+        A catalog equal to a revision already known is skipped (a deploy of older files never
+        replaces a newer publish). A new one becomes a revision ("import"), and current unless the
+        domain's current revision was published or restored over HTTP: then it is kept, listed and
+        logged, and the published one stays current. One that fails its checks is not imported
+        (logged with its first error). Files unchanged since the last start are not read again.
+        """
+        cache = self._cache()
+        imported: list[Revision] = []
+        for locale in filter(translatable_locale, locales):
+            candidates = []
+            folder = catalog_path(self.translations_dir, locale).parent
+            # os.scandir, not pathlib: this looks at every catalog of the library at every start.
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: (entry.name != f"{UI_DOMAIN}.po", entry.name))
+            except OSError:
+                continue
+            for entry in entries:
+                domain, suffix = entry.name[:-3], entry.name[-3:]
+                if suffix != ".po" or not is_domain(domain):
+                    continue
+                try:
+                    status = entry.stat()
+                except OSError:
+                    continue
+                key, signature = f"{locale}/{domain}", [status.st_ino, status.st_size, status.st_mtime_ns]
+                if cache.get(key) == signature:
+                    continue
+                candidates.append((domain, Path(entry.path), key, signature))
+            if candidates:
+                imported += self._import_locale(locale, candidates, cache)
+        self._save_cache(cache)
+        return imported
+
+    def _import_locale(self, locale: str, candidates: list, cache: dict) -> list[Revision]:
+        kept_aside: list[tuple[str, Path]] = []
+
+        def plan(manifest: Manifest) -> list[NewRevision]:
+            changes = []
+            for domain, path, key, signature in candidates:
+                data = path.read_bytes()
+                digest = content_hash(data)
+                pointer = manifest.domains.get(domain)
+                if pointer is not None and (pointer.hash == digest or
+                                            any(item.hash == digest for item in self.store.history(locale, domain))):
+                    cache[key] = signature
+                    continue
+                try:
+                    _, change, _ = self._prepared(locale, domain, data, "import", None)
+                except CatalogRejected as error:
+                    first = next((f for f in error.findings if f.severity == ERROR), None)
+                    logger.error("%s: not imported: %s", path, first.format() if first else error)
+                    continue
+                source = str(path.relative_to(self.translations_dir.parent)) if path.is_relative_to(self.translations_dir.parent) else str(path)
+                current = self.store.record(locale, domain, pointer.revision) if pointer else None
+                make_current = current is None or current.action == "import"
+                if not make_current:
+                    kept_aside.append((domain, path))
+                changes.append(NewRevision(domain, change.po, change.mo, "import", None, change.stats, None, source,
+                                           current=make_current))
+                cache[key] = signature
+            return changes
+
+        manifest, revisions = self._commit(locale, plan)
+        for domain, path in kept_aside:
+            kept = next(revision for revision in revisions if revision.domain == domain)
+            logger.warning(
+                "%s differs from every published revision of %s/%s: kept as revision %s, not served (revision %s, "
+                "published over HTTP, stays current); publish or restore it, or run 'contentapi i18n pull' and commit",
+                path, locale, domain, kept.id, manifest.domains[domain].revision)
+        return revisions
+
+    def pull(self, locales: tuple[str, ...] = SUPPORTED_LOCALES, force: bool = False) -> tuple[list[Path], list[Path]]:
+        """Write the current published catalogs into the translations folder, so they can be reviewed
+        and committed: (files written, files left alone because they hold work never published,
+        which ``force`` overwrites)."""
+        written, kept = [], []
+        for locale in filter(translatable_locale, locales):
+            manifest = self.store.manifest(locale)
+            for domain, pointer in sorted(manifest.domains.items()):
+                path = catalog_path(self.translations_dir, locale, domain)
+                data = self._po(locale, domain, pointer.revision)
+                if path.exists():
+                    existing = path.read_bytes()
+                    if existing == data:
+                        continue
+                    known = {item.hash for item in self.store.history(locale, domain)}
+                    if content_hash(existing) not in known and not force:
+                        kept.append(path)
+                        continue
+                atomic_write(path, data)
+                written.append(path)
+        return written, kept

@@ -1,11 +1,13 @@
-"""The catalog workflow behind ``contentapi i18n``: extract, init, update, compile and stats.
+"""The catalog workflow behind ``contentapi i18n``: extract, init, update, compile, stats and migrate,
+on every domain of a translations folder or on one procedure (``contentapi.i18n.domains``).
 
 Plain Python, no Flask. Every file is written through ``atomic_write`` (temporary
 file, fsync, rename), so an interrupted command never leaves half a catalog.
 
-Extraction uses Babel with the project's own mapping (``babel.cfg``) and the
-options of ``setup.cfg [extract_messages]``, so ``pybabel extract`` with that
-mapping and ``contentapi i18n extract`` write the same messages.
+Extraction uses Babel with the project's own mapping (``babel.cfg``, the interface strings of the
+code and templates) and the options of ``setup.cfg [extract_messages]``, so ``pybabel extract`` with
+that mapping writes the same interface template; procedures are extracted by the
+``contentapi_procedures`` Babel extractor, one template per procedure.
 """
 
 from __future__ import annotations
@@ -14,23 +16,32 @@ import configparser
 import datetime as dt
 import io
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from babel import Locale
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po
 
-from contentapi.config import DEFAULTS, REPOSITORY_DIR
-from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po
+from contentapi.config import REPOSITORY_DIR
+from contentapi.i18n.catalogs import atomic_write, compile_po
 from contentapi.i18n.checks import Finding, has_errors, read_and_check
+from contentapi.i18n.domains import (
+    UI_DOMAIN,
+    catalog_domains,
+    catalog_path,
+    domain_of,
+    split_catalog,
+    template_domains,
+    template_path,
+)
 from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info, to_babel_id, translatable_locale
 from contentapi.i18n.po import BOM, PoDecodeError, PoFile, PoSyntaxError, read_po
 
-TEMPLATE_NAME = "messages.pot"
 PROJECT = "contentapi"
 COPYRIGHT_HOLDER = "contentapi contributors"
 PROCEDURES_METHOD = "contentapi_procedures"
@@ -38,6 +49,27 @@ PROCEDURES_METHOD = "contentapi_procedures"
 
 class WorkflowError(Exception):
     """A workflow step cannot be done; the message is one line for the command line."""
+
+
+def _served_locale(locale: str) -> str:
+    code = translatable_locale(locale)
+    if code is not None:
+        return code
+    if locale.strip().lower() == "en":
+        raise WorkflowError("en is the source language; it has no catalog")
+    raise WorkflowError(f"{locale!r} is not a served locale ({', '.join(SUPPORTED_LOCALES[1:])})")
+
+
+def _locales(locales: list[str] | None) -> list[str]:
+    return [_served_locale(code) for code in locales] if locales else list(SUPPORTED_LOCALES[1:])
+
+
+def _read(path: Path) -> PoFile:
+    """A catalog or template on disk, parsed; WorkflowError naming the file when it cannot be."""
+    try:
+        return read_po(path.read_bytes())
+    except (PoDecodeError, PoSyntaxError) as error:
+        raise WorkflowError(f"{path}:{error.line}: cannot be read ({error.message}); run 'contentapi i18n check'") from None
 
 
 # -- extract -------------------------------------------------------------------------------
@@ -67,28 +99,35 @@ def extract_options(root: Path = REPOSITORY_DIR) -> ExtractOptions:
     return ExtractOptions(method_map, options_map, keywords, tags)
 
 
-def extract_catalog(content_dir: Path | str | None = None, root: Path = REPOSITORY_DIR) -> Catalog:
-    """Every UI string (code and templates) and every content block, as a template catalog.
+def _template() -> Catalog:
+    return Catalog(project=PROJECT, copyright_holder=COPYRIGHT_HOLDER, charset="utf-8")
 
-    ``content_dir`` replaces the repository's procedures folder (``CONTENTAPI_CONTENT_DIR``).
-    """
+
+def interface_template(root: Path = REPOSITORY_DIR) -> Catalog:
+    """Every interface string of the code and templates, as ``pybabel extract -F babel.cfg`` finds them."""
     options = extract_options(root)
-    default_content = Path(DEFAULTS["CONTENT_DIR"]).resolve()
-    content = Path(content_dir).resolve() if content_dir else default_content
-    method_map = options.method_map
-    if content != default_content:
-        method_map = [(pattern, method) for pattern, method in method_map if method != PROCEDURES_METHOD]
-    catalog = Catalog(project=PROJECT, copyright_holder=COPYRIGHT_HOLDER, charset="utf-8")
-    sources = [(Path(root), method_map)]
-    if content != default_content:
-        sources.append((content, [("**.md", PROCEDURES_METHOD)]))
-    for directory, mapping in sources:
-        for filename, lineno, message, comments, context in extract_from_dir(
-            directory, mapping, options.options_map, options.keywords, options.comment_tags
-        ):
-            location = os.path.relpath(Path(directory) / filename, root).replace(os.sep, "/")
-            catalog.add(message, None, [(location, lineno)], auto_comments=comments, context=context)
+    catalog = _template()
+    for filename, lineno, message, comments, context in extract_from_dir(
+        root, options.method_map, options.options_map, options.keywords, options.comment_tags
+    ):
+        catalog.add(message, None, [(filename.replace(os.sep, "/"), lineno)], auto_comments=comments, context=context)
     return catalog
+
+
+def procedure_template(path: Path, root: Path = REPOSITORY_DIR) -> tuple[str, Catalog]:
+    """(slug, template) of one procedure file, through the project's Babel extractor.
+
+    A malformed file raises ContentError with its line, so a template never silently lacks a block.
+    """
+    location = os.path.relpath(path, root).replace(os.sep, "/")
+    catalog = _template()
+    slug = None
+    for lineno, message, comments, context in extract_from_file(PROCEDURES_METHOD, str(path)):
+        slug = slug or domain_of(context)
+        catalog.add(message, None, [(location, lineno)], auto_comments=comments, context=context)
+    if slug is None or slug == UI_DOMAIN:
+        raise WorkflowError(f"{path}: no procedure messages found")
+    return slug, catalog
 
 
 def write_template(catalog: Catalog, path: Path) -> None:
@@ -98,23 +137,46 @@ def write_template(catalog: Catalog, path: Path) -> None:
     atomic_write(Path(path), buffer.getvalue())
 
 
-def extract(translations_dir: Path, content_dir: Path | str | None = None, output: Path | None = None) -> Path:
-    """``contentapi i18n extract``: write ``messages.pot`` (or ``output``); return its path."""
-    target = Path(output) if output else Path(translations_dir) / TEMPLATE_NAME
-    write_template(extract_catalog(content_dir), target)
-    return target
+def extract(translations_dir: Path, content_dir: Path | str, procedure: str | None = None) -> list[Path]:
+    """``contentapi i18n extract``: write the interface template and one template per procedure
+    (or only ``procedure``'s); templates of procedures that no longer exist are removed."""
+    translations_dir = Path(translations_dir)
+    content_dir = Path(content_dir)
+    written = []
+    if procedure is None:
+        write_template(interface_template(), template_path(translations_dir))
+        written.append(template_path(translations_dir))
+        files = sorted(content_dir.glob("*.md"))
+    else:
+        files = [path for path in sorted(content_dir.glob("*.md")) if path.stem == procedure]
+        if not files:
+            # The file name need not be the slug: look inside.
+            files = [path for path in sorted(content_dir.glob("*.md")) if f"slug: {procedure}\n" in path.read_text("utf-8")]
+        if not files:
+            raise WorkflowError(f"no procedure {procedure!r} in {content_dir}")
+    slugs = set()
+    for path in files:
+        slug, catalog = procedure_template(path)
+        slugs.add(slug)
+        write_template(catalog, template_path(translations_dir, slug))
+        written.append(template_path(translations_dir, slug))
+    if procedure is None:
+        for domain in template_domains(translations_dir):
+            if domain != UI_DOMAIN and domain not in slugs:
+                template_path(translations_dir, domain).unlink()
+    return written
 
 
 def template_messages(path: Path) -> set[tuple[str | None, str]]:
     """The (msgctxt, msgid) of every message in a template, for comparisons."""
-    return read_po(Path(path).read_bytes()).keys()
+    return _read(Path(path)).keys()
 
 
 # -- init / update -------------------------------------------------------------------------
 
 
-def _read_template(translations_dir: Path, template: Path | None, locale: str | None = None) -> Catalog:
-    path = Path(template) if template else Path(translations_dir) / TEMPLATE_NAME
+def _read_template(translations_dir: Path, domain: str, locale: str | None = None) -> Catalog:
+    path = template_path(translations_dir, domain)
     if not path.exists():
         raise WorkflowError(f"{path} does not exist; run 'contentapi i18n extract' first")
     with open(path, "rb") as handle:
@@ -123,15 +185,6 @@ def _read_template(translations_dir: Path, template: Path | None, locale: str | 
             return babel_read_po(handle, locale=to_babel_id(locale) if locale else None)
         except Exception as error:  # noqa: BLE001  (Babel raises many types for a broken file)
             raise WorkflowError(f"{path}: not a readable template ({error})") from None
-
-
-def _served_locale(locale: str) -> str:
-    code = translatable_locale(locale)
-    if code is not None:
-        return code
-    if locale.strip().lower() == "en":
-        raise WorkflowError("en is the source language; it has no catalog")
-    raise WorkflowError(f"{locale!r} is not a served locale ({', '.join(SUPPORTED_LOCALES[1:])})")
 
 
 # Catalogs are written without any wrapping: Babel wraps comments even with no_wrap,
@@ -145,19 +198,39 @@ def _write_catalog(catalog: Catalog, path: Path) -> None:
     atomic_write(path, buffer.getvalue())
 
 
-def init(translations_dir: Path, locale: str, template: Path | None = None, force: bool = False) -> Path:
-    """``contentapi i18n init LOCALE``: a new catalog from the template; refuses to replace one."""
-    locale = _served_locale(locale)
-    po_path, _ = catalog_paths(translations_dir, locale)
-    if po_path.exists() and not force:
-        raise WorkflowError(f"{po_path} already exists; use 'contentapi i18n update' to bring it up to date")
-    catalog = _read_template(translations_dir, template, locale)
+def _new_catalog(translations_dir: Path, locale: str, domain: str) -> Path:
+    """A domain's catalog in a locale, from its template; the header's Plural-Forms are the
+    locale's own (its interface catalog's) when it has one, so every domain agrees with it."""
+    catalog = _read_template(translations_dir, domain, locale)
     catalog.locale = Locale.parse(to_babel_id(locale))
     catalog.fuzzy = False  # a fuzzy header makes gettext tools skip the whole catalog
     catalog.revision_date = dt.datetime.now(dt.UTC)
     catalog.language_team = locale_info(locale).english_name
-    _write_catalog(catalog, po_path)
-    return po_path
+    interface = catalog_path(translations_dir, locale)
+    if domain != UI_DOMAIN and interface.exists():
+        plural_forms = _read(interface).header_fields.get("Plural-Forms")
+        if plural_forms:
+            catalog.mime_headers = [*(item for item in catalog.mime_headers if item[0] != "Plural-Forms"),
+                                    ("Plural-Forms", plural_forms)]
+    path = catalog_path(translations_dir, locale, domain)
+    _write_catalog(catalog, path)
+    return path
+
+
+def init(translations_dir: Path, locale: str, procedure: str | None = None, force: bool = False) -> list[Path]:
+    """``contentapi i18n init LOCALE``: a locale's catalogs from the templates (every domain, or one
+    procedure's); refuses to replace an existing catalog unless ``force``."""
+    translations_dir = Path(translations_dir)
+    locale = _served_locale(locale)
+    domains = [procedure] if procedure else template_domains(translations_dir)
+    if not domains:
+        raise WorkflowError(f"{translations_dir} has no templates; run 'contentapi i18n extract' first")
+    existing = [catalog_path(translations_dir, locale, domain) for domain in domains
+                if catalog_path(translations_dir, locale, domain).exists()]
+    if existing and not force:
+        raise WorkflowError(f"{existing[0]} already exists; use 'contentapi i18n update' to bring it up to date")
+    # The interface catalog first: the others take their Plural-Forms from it.
+    return [_new_catalog(translations_dir, locale, domain) for domain in sorted(domains, key=lambda d: d != UI_DOMAIN)]
 
 
 def update_catalog(
@@ -213,33 +286,35 @@ def update_catalog(
 
 def update(
     translations_dir: Path,
-    template: Path | None = None,
     no_fuzzy_matching: bool = False,
     locales: list[str] | None = None,
+    procedure: str | None = None,
 ) -> list[Path]:
-    """``contentapi i18n update``: merge the template into every existing catalog; return those written."""
+    """``contentapi i18n update``: merge each template into its catalog in every locale that has
+    catalogs (a procedure new since the last update gets its catalog); return the files written."""
     translations_dir = Path(translations_dir)
+    domains = [procedure] if procedure else template_domains(translations_dir)
     written = []
-    for locale in [_served_locale(code) for code in locales] if locales else SUPPORTED_LOCALES[1:]:
-        po_path, _ = catalog_paths(translations_dir, locale)
-        if not po_path.exists():
-            continue
-        template_catalog = _read_template(translations_dir, template)
-        data = po_path.read_bytes()
-        try:
-            parsed = read_po(data)
-        except (PoDecodeError, PoSyntaxError):
-            raise WorkflowError(f"{po_path}: cannot be read; run 'contentapi i18n check {locale}'") from None
-        # Babel's catalog model does the merge (it keeps obsolete entries and writes the file back).
-        catalog = babel_read_po(io.BytesIO(parsed.data.removeprefix(BOM)), locale=to_babel_id(locale))
-        kept_previous = {
-            (entry.context, entry.msgid): entry.previous_msgid
-            for entry in parsed.messages
-            if entry.fuzzy and entry.previous_msgid
-        }
-        update_catalog(catalog, template_catalog, no_fuzzy_matching, kept_previous)
-        _write_catalog(catalog, po_path)
-        written.append(po_path)
+    for locale in _locales(locales):
+        if not catalog_domains(translations_dir, locale):
+            continue  # a locale nobody translates yet: 'contentapi i18n init' starts it
+        for domain in domains:
+            po_path = catalog_path(translations_dir, locale, domain)
+            if not po_path.exists():
+                written.append(_new_catalog(translations_dir, locale, domain))
+                continue
+            template_catalog = _read_template(translations_dir, domain)
+            parsed = _read(po_path)
+            # Babel's catalog model does the merge (it keeps obsolete entries and writes the file back).
+            catalog = babel_read_po(io.BytesIO(parsed.data.removeprefix(BOM)), locale=to_babel_id(locale))
+            kept_previous = {
+                (entry.context, entry.msgid): entry.previous_msgid
+                for entry in parsed.messages
+                if entry.fuzzy and entry.previous_msgid
+            }
+            update_catalog(catalog, template_catalog, no_fuzzy_matching, kept_previous)
+            _write_catalog(catalog, po_path)
+            written.append(po_path)
     return written
 
 
@@ -254,34 +329,36 @@ class CompileReport:
     refused: dict[str, list[Finding]] = field(default_factory=dict)
 
 
-def compile_catalogs(translations_dir: Path, locales: list[str] | None = None) -> CompileReport:
-    """``contentapi i18n compile``: check, then compile each catalog atomically; a catalog with errors is refused.
+def compile_catalogs(translations_dir: Path, locales: list[str] | None = None, procedure: str | None = None) -> CompileReport:
+    """``contentapi i18n compile``: check, then compile each catalog atomically next to its .po;
+    a catalog with errors is refused and its existing .mo left as it was.
 
-    A refused catalog's existing .mo is left as it was, so the service keeps serving
-    the last good translations.
+    The service does not read these files (it serves published revisions); they are for other
+    gettext tools, and the command is how a catalog is proved compilable before it is committed.
     """
     report = CompileReport()
-    for locale in [_served_locale(code) for code in locales] if locales else SUPPORTED_LOCALES[1:]:
-        po_path, mo_path = catalog_paths(translations_dir, locale)
-        if not po_path.exists():
-            continue
-        po, findings = read_and_check(po_path.read_bytes(), str(po_path), locale)
-        if po is None or has_errors(findings):
-            report.refused[locale] = [finding for finding in findings if finding.severity == "error"]
-            continue
-        atomic_write(mo_path, compile_po(po, locale))
-        report.compiled.append(locale)
+    for locale in _locales(locales):
+        for domain in [procedure] if procedure else catalog_domains(translations_dir, locale):
+            po_path = catalog_path(translations_dir, locale, domain)
+            if not po_path.exists():
+                continue
+            name = locale if domain == UI_DOMAIN else f"{locale}/{domain}"
+            po, findings = read_and_check(po_path.read_bytes(), str(po_path), locale)
+            if po is None or has_errors(findings):
+                report.refused[name] = [finding for finding in findings if finding.severity == "error"]
+                continue
+            atomic_write(po_path.with_suffix(".mo"), compile_po(po, locale))
+            report.compiled.append(name)
     return report
 
 
 def compiled_copy(source: Path, destination: Path) -> Path:
-    """Copy a translations folder's template and catalogs (not its .mo files) and compile them there.
+    """Copy a translations folder's templates and catalogs (not .mo files, not published revisions)
+    and compile them there.
 
-    How the tests, the audit and the benchmarks get real compiled catalogs without touching the
-    repository's folder; WorkflowError if a catalog would be refused.
+    How the tests, the audit and the benchmarks get real catalogs without touching the repository's
+    folder; WorkflowError if a catalog would be refused.
     """
-    import shutil
-
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("*.mo", ".revisions"))
     report = compile_catalogs(destination)
     if report.refused:
@@ -290,12 +367,57 @@ def compiled_copy(source: Path, destination: Path) -> Path:
     return destination
 
 
+# -- migrate -------------------------------------------------------------------------------
+
+
+def migrate(translations_dir: Path) -> list[Path]:
+    """``contentapi i18n migrate``: cut single whole-locale catalogs (every procedure in
+    ``messages.po``) into one catalog per domain, each entry moved as written (translations, fuzzy
+    flags, comments and obsolete entries all kept), and the template into one per domain.
+
+    Safe to run again: a catalog with no procedure messages left is not touched.
+    """
+    translations_dir = Path(translations_dir)
+    written = []
+    for locale in SUPPORTED_LOCALES[1:]:
+        interface = catalog_path(translations_dir, locale)
+        if not interface.exists():
+            continue
+        parts = split_catalog(_read(interface))
+        if set(parts) <= {UI_DOMAIN}:
+            continue
+        parts.setdefault(UI_DOMAIN, _header_only(_read(interface)))
+        # Procedures first, the interface catalog (until now the whole file) last: stopped half-way,
+        # the command can simply be run again.
+        for domain, data in sorted(parts.items(), key=lambda item: item[0] == UI_DOMAIN):
+            target = catalog_path(translations_dir, locale, domain)
+            if domain != UI_DOMAIN and target.exists() and target.read_bytes() != data:
+                raise WorkflowError(f"{target} exists already and differs; migrate would replace it (move it aside first)")
+            atomic_write(target, data)
+            written.append(target)
+    template = template_path(translations_dir)
+    if template.exists():
+        parts = split_catalog(_read(template))
+        if set(parts) - {UI_DOMAIN}:
+            for domain, data in sorted(parts.items(), key=lambda item: item[0] == UI_DOMAIN):
+                atomic_write(template_path(translations_dir, domain), data)
+                written.append(template_path(translations_dir, domain))
+    return written
+
+
+def _header_only(po: PoFile) -> bytes:
+    header = po.header
+    if header is None:
+        return b""
+    return ("\n".join(po.lines[header.first_line - 1 : header.last_line]) + "\n").encode("utf-8")
+
+
 # -- stats ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CatalogStats:
-    """Progress of one locale against the template.
+    """Progress of one locale (or one of its domains) against the templates.
 
     ``stale`` counts messages whose English changed since they were translated (a
     fuzzy entry with a previous msgid, or a msgctxt whose msgid changed before
@@ -313,6 +435,13 @@ class CatalogStats:
     def to_dict(self) -> dict:
         """The JSON form."""
         return asdict(self)
+
+    def __add__(self, other: "CatalogStats") -> "CatalogStats":
+        total = self.total + other.total
+        translated = self.translated + other.translated
+        percent = round(100.0 * translated / total, 1) if total else 100.0
+        return CatalogStats(self.locale, total, translated, self.fuzzy + other.fuzzy,
+                            self.untranslated + other.untranslated, self.stale + other.stale, percent)
 
 
 def catalog_stats(po: PoFile, locale: str, template: set[tuple[str | None, str]] | None = None) -> CatalogStats:
@@ -342,18 +471,21 @@ def catalog_stats(po: PoFile, locale: str, template: set[tuple[str | None, str]]
     return CatalogStats(locale, total, translated, fuzzy, total - translated - fuzzy, stale, percent)
 
 
-def stats(translations_dir: Path, template: Path | None = None) -> list[CatalogStats]:
-    """``contentapi i18n stats``: one line of figures per locale that has a catalog."""
+def stats(translations_dir: Path, procedure: str | None = None) -> list[CatalogStats]:
+    """``contentapi i18n stats``: per locale with catalogs, its figures over every domain that has a
+    template (or over one procedure's); a missing catalog counts as untranslated."""
     translations_dir = Path(translations_dir)
-    template_path = Path(template) if template else translations_dir / TEMPLATE_NAME
-    keys = template_messages(template_path) if template_path.exists() else None
+    domains = [procedure] if procedure else template_domains(translations_dir)
+    templates = {domain: template_messages(template_path(translations_dir, domain)) for domain in domains
+                 if template_path(translations_dir, domain).exists()}
+    empty = PoFile(b"", ())
     out = []
     for locale in SUPPORTED_LOCALES[1:]:
-        po_path, _ = catalog_paths(translations_dir, locale)
-        if po_path.exists():
-            try:
-                po = read_po(po_path.read_bytes())
-            except (PoDecodeError, PoSyntaxError) as error:
-                raise WorkflowError(f"{po_path}: catalog cannot be read (line {error.line}: {error.message})") from None
-            out.append(catalog_stats(po, locale, keys))
+        if not catalog_domains(translations_dir, locale):
+            continue
+        figures = CatalogStats(locale, 0, 0, 0, 0, 0, 100.0)
+        for domain, keys in templates.items():
+            po_path = catalog_path(translations_dir, locale, domain)
+            figures += catalog_stats(_read(po_path) if po_path.exists() else empty, locale, keys)
+        out.append(figures)
     return out

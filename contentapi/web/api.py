@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from flask import jsonify
+from flask import jsonify, request
 
 from contentapi.delivery.representations import Representation, dump_json
 from contentapi.web.http import SLUG, content_service, requested_locale, send_representation, unknown_procedure
@@ -21,8 +21,16 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 @blueprint.get("/healthz")
 @route(cors=False, cacheable=False)
 def healthz():
-    """Liveness and readiness: content and catalogs are loaded before the app accepts requests."""
-    return jsonify(status="ok")
+    """Liveness and readiness: content and catalogs are loaded before the app accepts requests.
+
+    ``status`` is ``degraded`` when a locale serves something other than its current revisions
+    (a damaged file, a store out of reach); ``?verbose`` adds, per locale, the last revision, a hash
+    of what this worker serves, and what is degraded, so a load balancer can tell "published everywhere".
+    """
+    health = content_service().catalogs.health()
+    if "verbose" in request.args:
+        return jsonify(health)
+    return jsonify(status=health["status"])
 
 
 @blueprint.get("/api/v1/procedures")

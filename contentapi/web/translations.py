@@ -1,9 +1,12 @@
-"""Translators' HTTP API: fetch, publish, list revisions, restore and preview a locale's catalog.
+"""Translators' HTTP API: fetch, publish, list revisions, restore and preview catalogs.
 
-Every route needs ``Authorization: Bearer TOKEN`` with a token scoped to the locale
-(401 missing or wrong, 403 other locale). When ``TOKENS`` (CONTENTAPI_TOKENS) is not
-set, publishing is not configured and every route answers 503 saying so. The work is
-done by ``contentapi.i18n.publishing`` and ``contentapi.i18n.tokens``.
+Three catalogs per locale answer the same six operations: one procedure's
+(``/api/v1/translations/{locale}/procedures/{slug}``), the interface strings'
+(``/api/v1/translations/{locale}/interface``) and, for small libraries, the whole locale in one
+file (``/api/v1/translations/{locale}``). Every route needs ``Authorization: Bearer TOKEN`` with
+a token scoped to the locale (401 missing or wrong, 403 other locale). When ``TOKENS``
+(CONTENTAPI_TOKENS) is not set, publishing is not configured and every route answers 503 saying so.
+The work is done by ``contentapi.i18n.publishing`` and ``contentapi.i18n.tokens``.
 """
 
 from __future__ import annotations
@@ -12,19 +15,19 @@ from contextlib import contextmanager
 
 from flask import Response, current_app, jsonify, request
 
+from contentapi.delivery.factory import EXTENSION
+from contentapi.delivery.localize import localize
+from contentapi.i18n.domains import UI_DOMAIN
 from contentapi.i18n.locales import translatable_locale
 from contentapi.i18n.publishing import (
     CatalogRejected,
     NoCatalog,
     PreconditionFailed,
     Publisher,
-    Revision,
-    StorageError,
     UnknownRevision,
-    preview_catalog,
 )
+from contentapi.i18n.revisions import Revision, StoreError
 from contentapi.i18n.tokens import TokenError, TokenStore, Translator
-from contentapi.delivery.localize import localize
 from contentapi.web.http import Problem, bearer_token, content_service, known_slug
 from contentapi.web.routes import blueprint as make_blueprint
 
@@ -34,12 +37,13 @@ blueprint = make_blueprint("translations", __name__, json_errors=True, cors=True
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 ACCEPTED_MEDIA_TYPES = {PO_MEDIA_TYPE, "text/x-po", "application/x-po", "application/x-gettext", "text/plain"}
 REALM = 'Bearer realm="contentapi translations"'
+# The three catalogs of a locale: URL below /api/v1/translations/<locale>, and how views name it.
+CATALOGS = {"locale": "", "interface": "/interface", "procedure": "/procedures/<slug>"}
 
 
 def publisher() -> Publisher:
-    """The publisher of the app's translations folder."""
-    config = current_app.config
-    return Publisher(config["TRANSLATIONS_DIR"], config.get("TRANSLATION_REVISIONS_DIR") or None)
+    """The publisher of the app's revision store."""
+    return current_app.extensions[EXTENSION].publisher
 
 
 def catalog_locale(locale: str) -> str:
@@ -50,6 +54,13 @@ def catalog_locale(locale: str) -> str:
         translatable = ", ".join(code for code in locales if translatable_locale(code, locales))
         raise Problem(404, "Unknown locale", f"There is no catalog for {locale[:35]!r}. Translatable locales: {translatable}.")
     return code
+
+
+def catalog_domain(slug: str | None, interface: bool) -> str | None:
+    """The domain a route names: a procedure's slug (404 if unknown), the interface's, or None (whole locale)."""
+    if interface:
+        return UI_DOMAIN
+    return known_slug(slug) if slug is not None else None
 
 
 def authorize(locale: str) -> Translator:
@@ -119,12 +130,14 @@ def rejected(error: CatalogRejected) -> Problem:
     return Problem(422, "Catalog has errors", detail, errors=len(errors), warnings=len(findings) - len(errors), findings=findings)
 
 
-def storage_problem(error: StorageError) -> Problem:
-    """507 when the folder is full, 503 when it cannot be written; the old catalog is still served."""
+def storage_problem(error: StoreError) -> Problem:
+    """507 when the store is full, 503 when it cannot be written or reached; the old catalog is still served."""
     status = 507 if error.kind == "full" else 503
+    titles = {"full": "Translations store is full", "read-only": "Translations store is not writable",
+              "unavailable": "Translations store is not available"}
     return Problem(
         status,
-        "Translations folder is full" if status == 507 else "Translations folder is not writable",
+        titles.get(error.kind, "Translations store is not available"),
         f"{error.detail}. Nothing was changed and the current catalog is still served; ask the operator, then retry.",
     )
 
@@ -134,63 +147,13 @@ def stale(error: PreconditionFailed) -> Problem:
     problem = Problem(
         412,
         "Catalog changed since you fetched it",
-        "Someone published this locale after the version your If-Match names. GET the catalog again, "
+        "Someone published this catalog after the version your If-Match names. GET the catalog again, "
         "merge your work into it, and send it with the new ETag.",
         current_etag=error.current_etag,
     )
     if error.current_etag:
         problem.headers["ETag"] = error.current_etag
     return problem
-
-
-def published(locale: str, revision: Revision, warnings: list) -> Response:
-    """The 200 answer of a publish or restore; the new catalog is live in this worker at once."""
-    content_service().catalogs.refresh(force=True)
-    response = jsonify(
-        locale=locale,
-        etag=revision.etag,
-        revision=revision.to_dict(),
-        warnings=[finding.to_dict() for finding in warnings],
-    )
-    response.headers["ETag"] = revision.etag
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@blueprint.get("/api/v1/translations/<locale>")
-def get_catalog(locale: str):
-    """The current .po of a locale with its ETag (send it back in If-Match when publishing)."""
-    locale = catalog_locale(locale)
-    authorize(locale)
-    try:
-        data, etag = publisher().current(locale)
-    except NoCatalog:
-        raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
-    response = Response(data, content_type=f"{PO_MEDIA_TYPE}; charset=utf-8")
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = "no-cache, private"
-    response.headers["Content-Disposition"] = f'attachment; filename="{locale}.po"'
-    return response.make_conditional(request)
-
-
-@blueprint.put("/api/v1/translations/<locale>")
-def put_catalog(locale: str):
-    """Publish a .po: If-Match required; checked, then written atomically and recorded as a revision."""
-    locale = catalog_locale(locale)
-    translator = authorize(locale)
-    if_match = request.headers.get("If-Match")
-    if not if_match:
-        raise Problem(
-            428,
-            "If-Match required",
-            "Send 'If-Match' with the ETag of the catalog you edited (from GET /api/v1/translations/"
-            f"{locale}), so a publish never overwrites someone else's.",
-        )
-    data = uploaded_catalog()
-    with publishing_problems(locale):
-        revision, warnings = publisher().publish(locale, data, if_match, translator.name)
-    current_app.logger.info("catalog %s published by %s as revision %s", locale, translator.name, revision.id)
-    return published(locale, revision, warnings)
 
 
 @contextmanager
@@ -202,59 +165,135 @@ def publishing_problems(locale: str):
         raise rejected(error) from None
     except PreconditionFailed as error:
         raise stale(error) from None
-    except StorageError as error:
+    except StoreError as error:
         raise storage_problem(error) from None
     except NoCatalog:
-        raise Problem(404, "No catalog", f"{locale} has no catalog yet; run 'contentapi i18n init {locale}'.") from None
+        raise Problem(404, "No catalog", f"Nothing is published for {locale} here yet; "
+                                         f"run 'contentapi i18n init {locale}' and publish it.") from None
 
 
-@blueprint.get("/api/v1/translations/<locale>/revisions")
-def list_revisions(locale: str):
-    """The history of a locale, newest first."""
-    locale = catalog_locale(locale)
-    authorize(locale)
-    response = jsonify(locale=locale, revisions=[revision.to_dict() for revision in publisher().revisions(locale)])
+def published(locale: str, revisions: list[Revision], etag: str | None, warnings: list) -> Response:
+    """The 200 answer of a publish or restore; the new catalog is live in this worker at once."""
+    content_service().catalogs.refresh(force=True)
+    response = jsonify(
+        locale=locale,
+        etag=etag,
+        revision=revisions[-1].to_dict() if revisions else None,
+        revisions=[revision.to_dict() for revision in revisions],
+        warnings=[finding.to_dict() for finding in warnings],
+    )
+    if etag:
+        response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@blueprint.post("/api/v1/translations/<locale>/revisions/<revision_id>/restore")
-def restore_revision(locale: str, revision_id: str):
+def required_if_match(locale: str) -> str:
+    """The If-Match header, or 428."""
+    if_match = request.headers.get("If-Match")
+    if not if_match:
+        raise Problem(
+            428,
+            "If-Match required",
+            "Send 'If-Match' with the ETag of the catalog you edited (from GET /api/v1/translations/"
+            f"{locale}...), so a publish never overwrites someone else's.",
+        )
+    return if_match
+
+
+def get_catalog(locale: str, slug: str | None = None, interface: bool = False):
+    """The current .po (of a procedure, the interface, or the whole locale) with its ETag
+    (send it back in If-Match when publishing)."""
+    locale = catalog_locale(locale)
+    domain = catalog_domain(slug, interface)
+    authorize(locale)
+    with publishing_problems(locale):
+        data, etag = publisher().current(locale, domain) if domain else publisher().current_locale(locale)
+    response = Response(data, content_type=f"{PO_MEDIA_TYPE}; charset=utf-8")
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache, private"
+    name = locale if domain is None else f"{locale}-{domain}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.po"'
+    return response.make_conditional(request)
+
+
+def put_catalog(locale: str, slug: str | None = None, interface: bool = False):
+    """Publish a .po: If-Match required; checked, then committed as a revision in one atomic step."""
+    locale = catalog_locale(locale)
+    domain = catalog_domain(slug, interface)
+    translator = authorize(locale)
+    if_match = required_if_match(locale)
+    data = uploaded_catalog()
+    with publishing_problems(locale):
+        if domain is None:
+            revisions, warnings = publisher().publish_locale(locale, data, if_match, translator.name)
+            _, etag = publisher().current_locale(locale)
+        else:
+            revision, warnings = publisher().publish(locale, domain, data, if_match, translator.name)
+            revisions, etag = [revision], revision.etag
+    current_app.logger.info("catalog %s/%s published by %s as revisions %s", locale, domain or "*", translator.name,
+                            [revision.id for revision in revisions])
+    return published(locale, revisions, etag, warnings)
+
+
+def list_revisions(locale: str, slug: str | None = None, interface: bool = False):
+    """The history of a catalog, newest first."""
+    locale = catalog_locale(locale)
+    domain = catalog_domain(slug, interface)
+    authorize(locale)
+    with publishing_problems(locale):
+        revisions = publisher().revisions(locale, domain)
+    response = jsonify(locale=locale, revisions=[revision.to_dict() for revision in revisions])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def restore_revision(locale: str, revision_id: str, slug: str | None = None, interface: bool = False):
     """Publish an earlier revision again, as a new revision (If-Match optional)."""
     locale = catalog_locale(locale)
+    domain = catalog_domain(slug, interface)
     translator = authorize(locale)
     unknown = Problem(
-        404, "Unknown revision", f"{locale} has no revision {revision_id[:20]!r}; GET .../revisions lists them."
+        404, "Unknown revision", f"{locale} has no revision {revision_id[:20]!r} here; GET .../revisions lists them."
     )
     if not revision_id.isascii() or not revision_id.isdigit() or len(revision_id) > 9:
         raise unknown
     try:
         with publishing_problems(locale):
-            revision = publisher().restore(locale, int(revision_id), translator.name, request.headers.get("If-Match"))
+            revision = publisher().restore(locale, int(revision_id), translator.name, request.headers.get("If-Match"), domain)
     except UnknownRevision:
         raise unknown from None
-    current_app.logger.info("catalog %s restored to revision %s by %s", locale, revision_id, translator.name)
-    return published(locale, revision, [])
+    current_app.logger.info("catalog %s/%s restored to revision %s by %s", locale, revision.domain, revision_id,
+                            translator.name)
+    return published(locale, [revision], revision.etag, [])
 
 
-@blueprint.post("/api/v1/translations/<locale>/preview")
-def preview(locale: str):
-    """The procedure page rendered with the uploaded catalog; nothing is published or cached."""
+def preview(locale: str, slug: str | None = None, interface: bool = False):
+    """A procedure page rendered with the uploaded catalog; nothing is published or kept."""
     locale = catalog_locale(locale)
+    domain = catalog_domain(slug, interface)
     authorize(locale)
-    slug = request.args.get("procedure")
-    if not slug:
+    page_slug = slug or request.args.get("procedure")
+    if not page_slug:
         raise Problem(400, "Procedure required", "Name the page to preview: ?procedure=SLUG (GET /api/v1/procedures lists them).")
     service = content_service()
-    procedure = service.procedure(known_slug(slug))
+    procedure = service.procedure(known_slug(page_slug))
     data = uploaded_catalog()
-    try:
-        catalog, _ = preview_catalog(locale, data)
-    except CatalogRejected as error:
-        raise rejected(error) from None
+    with publishing_problems(locale):
+        catalog, _ = publisher().preview(service.catalogs.get(locale), domain, data)
     html = service.procedure_page(localize(procedure, catalog), catalog)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Content-Language"] = locale
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+# Each operation answers for the three catalogs of a locale.
+for _name, _suffix in CATALOGS.items():
+    _base = f"/api/v1/translations/<locale>{_suffix}"
+    _defaults = {"interface": True} if _name == "interface" else {}
+    for _view, _path, _method in ((get_catalog, "", "GET"), (put_catalog, "", "PUT"), (list_revisions, "/revisions", "GET"),
+                                  (restore_revision, "/revisions/<revision_id>/restore", "POST"),
+                                  (preview, "/preview", "POST")):
+        blueprint.add_url_rule(_base + _path, f"{_view.__name__}_{_name}", _view, methods=[_method], defaults=_defaults)

@@ -64,7 +64,7 @@ def test_junit_has_one_case_per_page_and_check(broken_run):
     _, folder = broken_run
     root = ElementTree.parse(folder / "r.xml").getroot()
     cases = root.findall(".//testcase")
-    assert len(cases) == 3 * 9
+    assert len(cases) == 3 * 11
     failed = {(case.get("classname"), case.get("name")) for case in cases if case.find("failure") is not None}
     assert failed == {("/missing-alt.html", "axe"), ("/outline-none.html", "focus-visible")}
 
@@ -140,6 +140,8 @@ def test_base_url_and_sitemap_audit_a_running_service(live_server, tmp_path):
     (["--update-baseline"], "--update-baseline needs --baseline"),
     (["--base-url", "http://127.0.0.1:9"], "cannot reach"),
     (["--url", "ftp://example.test/"], "is not an http(s) or file URL"),
+    (["--states", "sepia"], "unknown state 'sepia'"),
+    (["--states", "light+dark"], "asks for both light and dark"),
 ])
 def test_could_not_run_exits_2_with_one_line(arguments, message):
     """Bad options, no browser, or nothing auditable: exit 2 with one line on stderr."""

@@ -60,3 +60,21 @@ def test_remote_endpoint_runs_axe_and_own_checks(fixture_site, chromedriver_serv
     assert {finding.rule for finding in frames.checks["axe"].violations} == {"image-alt"}
     assert outline.checks["focus-visible"].status == FAILED
     assert {check for check, result in outline.checks.items() if result.status == FAILED} == {"focus-visible"}
+
+
+def test_remote_sessions_audit_the_states_webdriver_allows_and_say_why_not_the_others(fixture_site, chromedriver_server):
+    """Over plain W3C WebDriver the window is resized for 320 px; media states are skipped with the reason."""
+    from audits.states import parse_states
+
+    options = AuditOptions(remote_url=chromedriver_server, timeout=20, states=parse_states("light,dark,narrow"),
+                           checks=("axe", "contrast", "reflow"))
+    auditor = Auditor(options)
+    try:
+        page, = audit_pages([Page(fixture_site.page("tall-header.html"))], options, auditor=auditor).pages
+    finally:
+        auditor.close()
+    states = {state["state"]: state for state in page.states}
+    assert states["light"]["status"] == "audited" and states["narrow"]["status"] == "audited"
+    assert states["dark"]["status"] == "skipped" and "cannot emulate media features" in states["dark"]["reason"]
+    assert [(finding.rule, finding.states) for finding in page.checks["reflow"].violations] == [
+        ("reflow-content-below-first-screen", ["narrow"])]

@@ -13,6 +13,7 @@ from benchmarks.floor import create_app as create_floor
 from benchmarks.publish import edition, edition_number, with_title
 from contentapi import create_app
 from contentapi.config import REPOSITORY_DIR
+from tests.helpers import SLUG
 
 
 def test_generated_corpus_loads_translated_in_every_procedure(tmp_path):
@@ -43,7 +44,7 @@ def test_floor_replays_the_recorded_bytes(tmp_path):
 
 
 def test_publish_editions_survive_the_catalog_checks_and_read_back():
-    po = (REPOSITORY_DIR / "translations" / "es" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    po = (REPOSITORY_DIR / "translations" / "es" / "LC_MESSAGES" / f"{SLUG}.po").read_text(encoding="utf-8")
     changed = with_title(po, 27)
     assert "edición bb" in changed and len(changed.splitlines()) == len(po.splitlines())
     assert [edition_number(edition(n)) for n in (0, 1, 25, 26, 30, 675)] == [0, 1, 25, 26, 30, 675]

@@ -12,9 +12,9 @@ import pytest
 from contentapi.config import DEFAULTS
 from contentapi.delivery.factory import build_service, ui_messages
 from contentapi.delivery.representations import VersionedCache
-from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
+from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.locales import SUPPORTED_LOCALES
-from tests.helpers import SLUG
+from tests.helpers import SLUG, put_in_store
 
 
 def service_for(translations: Path, **settings):
@@ -48,17 +48,18 @@ def test_unknown_slugs_give_nothing_to_send(service):
     assert service.localized("no-such-procedure", "es") is None
 
 
-def test_a_changed_catalog_changes_the_state_and_the_bytes(own_translations):
+def test_a_published_catalog_changes_the_state_and_only_what_it_translates(own_translations):
     service = service_for(own_translations)
     state, before = service.state(), service.procedure_json(SLUG, "es")
-    po_path, mo_path = catalog_paths(own_translations, "es")
-    text = po_path.read_text(encoding="utf-8").replace('msgstr "Cifoplastia y vertebroplastia"',
-                                                       'msgstr "Cifoplastia y vertebroplastia (nuevo)"')
-    atomic_write(mo_path, compile_po_bytes(text.encode("utf-8"), "es"))
+    page, interface_only = service.procedure_html(SLUG, "es"), service.procedure_json(SLUG, "ru")
+    text = catalog_path(own_translations, "es", SLUG).read_text(encoding="utf-8")
+    put_in_store(own_translations, "es", SLUG, text.replace('msgstr "Cifoplastia y vertebroplastia"',
+                                                            'msgstr "Cifoplastia y vertebroplastia (nuevo)"').encode())
     assert service.state() != state
     after = service.procedure_json(SLUG, "es")
     assert after.etag != before.etag and json.loads(after.body)["title"].endswith("(nuevo)")
-    assert service.procedure_json(SLUG, "ru") is service.procedure_json(SLUG, "ru")  # others untouched
+    assert service.procedure_html(SLUG, "es") is not page
+    assert service.procedure_json(SLUG, "ru") is interface_only  # another locale: kept as it was
 
 
 def test_embed_pages_make_every_link_absolute_to_the_given_origin(service):

@@ -46,23 +46,26 @@ def mounted(*arguments: str, target: Path):
         subprocess.run(["umount", "-l", str(target)], check=False, capture_output=True)
 
 
+CATALOG = f"/api/v1/translations/es/procedures/{SLUG}"
+
+
 def publish_attempt(server, token: str) -> tuple[int, dict, bytes, bytes]:
     authorization = {"Authorization": f"Bearer {token}"}
-    current = server.request("GET", "/api/v1/translations/es", authorization)
+    current = server.request("GET", CATALOG, authorization)
     edited = current.body.replace("Cifoplastia".encode(), "Cifoplastía".encode(), 1)
     assert edited != current.body
     response = server.request(
-        "PUT", "/api/v1/translations/es",
+        "PUT", CATALOG,
         {**authorization, "If-Match": current.headers["ETag"], "Content-Type": PO}, edited,
     )
-    return response.status, response.json(), current.body, server.request("GET", "/api/v1/translations/es", authorization).body
+    return response.status, response.json(), current.body, server.request("GET", CATALOG, authorization).body
 
 
 def title(server) -> str:
     return server.get(f"/api/v1/procedures/{SLUG}?lang=es").json()["title"]
 
 
-def test_a_full_translations_folder_is_507_and_nothing_changes(tmp_path, make_app, serve):
+def test_a_full_store_is_507_and_nothing_changes(tmp_path, make_app, serve):
     with mounted("-t", "tmpfs", "-o", "size=2m", "tmpfs", target=tmp_path / "disk") as disk:
         translations = copy_translations(disk / "translations")
         tokens = tmp_path / "tokens.json"
@@ -84,13 +87,30 @@ def test_a_full_translations_folder_is_507_and_nothing_changes(tmp_path, make_ap
         assert problem["status"] == 507 and "full" in problem["detail"].lower()
         assert po_after == old_po
         assert title(server) == before
-        assert not [p for p in disk.rglob("*.tmp")]
+        assert not list((disk / "revisions" / ".staging").iterdir())
         filler.unlink()
         status, _, _, _ = publish_attempt(server, token)
         assert status == 200
 
 
-def test_a_read_only_translations_folder_is_503_and_nothing_changes(tmp_path, make_app, serve):
+def test_a_read_only_store_is_503_and_nothing_changes(tmp_path, make_app, serve):
+    translations = copy_translations(tmp_path / "translations")
+    store = tmp_path / "revisions"
+    tokens = tmp_path / "tokens.json"
+    token = TokenStore(tokens).add("ana", ("es",))
+    server = serve(make_app(TRANSLATIONS_DIR=str(translations), TOKENS=str(tokens), TRANSLATION_REVISIONS_DIR=str(store)))
+    before = title(server)
+    with mounted("--bind", str(store), target=store) as folder:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
+        status, problem, old_po, po_after = publish_attempt(server, token)
+        assert status == 503, problem
+        assert "read-only" in problem["detail"].lower() or "not writable" in problem["detail"].lower()
+        assert po_after == old_po
+        assert title(server) == before
+
+
+def test_a_read_only_translations_folder_does_not_stop_publishing(tmp_path, make_app, serve):
+    """The repository's folder is only read (imported at start-up); publishing writes the store."""
     source = copy_translations(tmp_path / "source")
     with mounted("--bind", str(source), target=tmp_path / "readonly") as folder:
         subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
@@ -98,9 +118,6 @@ def test_a_read_only_translations_folder_is_503_and_nothing_changes(tmp_path, ma
         token = TokenStore(tokens).add("ana", ("es",))
         server = serve(make_app(TRANSLATIONS_DIR=str(folder), TOKENS=str(tokens),
                                 TRANSLATION_REVISIONS_DIR=str(tmp_path / "revisions")))
-        before = title(server)
-        status, problem, old_po, po_after = publish_attempt(server, token)
-        assert status == 503, problem
-        assert "read-only" in problem["detail"].lower() or "not writable" in problem["detail"].lower()
-        assert po_after == old_po
-        assert title(server) == before
+        status, _, old_po, po_after = publish_attempt(server, token)
+        assert status == 200 and po_after != old_po
+        assert title(server) == "Cifoplastía y vertebroplastia"

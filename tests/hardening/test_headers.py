@@ -35,6 +35,11 @@ ROUTES = {
     "/api/v1/translations/<locale>/revisions": ("GET", "/api/v1/translations/es/revisions"),
     "/api/v1/translations/<locale>/preview": ("POST", f"/api/v1/translations/es/preview?procedure={SLUG}"),
     "/api/v1/translations/<locale>/revisions/<revision_id>/restore": ("POST", "/api/v1/translations/es/revisions/1/restore"),
+    **{f"/api/v1/translations/<locale>/{scope}{suffix}": (method, f"/api/v1/translations/es/{path}{concrete}")
+       for scope, path in (("interface", "interface"), ("procedures/<slug>", f"procedures/{SLUG}"))
+       for suffix, concrete, method in (("", "", "GET"), ("/revisions", "/revisions", "GET"),
+                                        ("/revisions/<revision_id>/restore", "/revisions/1/restore", "POST"),
+                                        ("/preview", "/preview", "POST"))},
 }
 EXTRA = [("GET", "/no/such/page"), ("GET", "/api/v1/procedures/missing"), ("GET", "/fr/procedures/x")]
 

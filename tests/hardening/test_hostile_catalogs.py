@@ -15,9 +15,9 @@ from babel.messages.pofile import read_po, write_po
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
+from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.tokens import TokenStore
-from tests.helpers import SLUG
+from tests.helpers import SLUG, put_in_store
 
 MARK = "document.documentElement.dataset.pwned"
 HOSTILE = {
@@ -49,8 +49,8 @@ CONTENTAPI = str(Path(sys.executable).with_name("contentapi"))
 
 
 def write_catalog(translations: Path, strings: dict[str, str]) -> Path:
-    """Put ``strings`` (msgctxt -> msgstr) into the Spanish catalog, without checking anything."""
-    po_path, mo_path = catalog_paths(translations, "es")
+    """Put ``strings`` (msgctxt -> msgstr) into the seed's Spanish catalog file, without checking anything."""
+    po_path = catalog_path(translations, "es", SLUG)
     with open(po_path, "rb") as handle:
         catalog = read_po(handle)
     for message in catalog:
@@ -58,7 +58,6 @@ def write_catalog(translations: Path, strings: dict[str, str]) -> Path:
             message.string = strings[message.context]
     with open(po_path, "wb") as handle:
         write_po(handle, catalog, width=0)
-    atomic_write(mo_path, compile_po_bytes(po_path.read_bytes(), "es"))
     return po_path
 
 
@@ -94,20 +93,21 @@ def publishing_server(tmp_path_factory):
 def test_publish_refuses_each_hostile_translation(publishing_server, tmp_path, name):
     server, token, translations = publishing_server
     authorization = {"Authorization": f"Bearer {token}"}
-    current = server.request("GET", "/api/v1/translations/es", authorization)
+    url = f"/api/v1/translations/es/procedures/{SLUG}"
+    current = server.request("GET", url, authorization)
     po_copy = tmp_path / "translations"
-    (po_copy / "es" / "LC_MESSAGES").mkdir(parents=True)
-    (po_copy / "es" / "LC_MESSAGES" / "messages.po").write_bytes(current.body)
+    catalog_path(po_copy, "es", SLUG).parent.mkdir(parents=True)
+    catalog_path(po_copy, "es", SLUG).write_bytes(current.body)
     body = write_catalog(po_copy, {f"{SLUG}/aftercare/1": HOSTILE[name]}).read_bytes()
     response = server.request(
         "PUT",
-        "/api/v1/translations/es",
+        url,
         {**authorization, "If-Match": current.headers["ETag"], "Content-Type": "text/x-gettext-translation"},
         body,
     )
     assert response.status == 422
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert server.request("GET", "/api/v1/translations/es", authorization).body == current.body
+    assert server.request("GET", url, authorization).body == current.body
 
 
 def assert_no_script_ran(browser, url: str) -> None:
@@ -133,8 +133,9 @@ def assert_no_script_ran(browser, url: str) -> None:
     assert "\u202e" not in text and "\u2067" not in text
 
 
-def test_a_hostile_catalog_on_disk_runs_no_script(own_translations, make_app, serve, browser):
+def test_a_hostile_catalog_in_the_store_runs_no_script(own_translations, make_app, serve, browser):
     write_catalog(own_translations, dict(zip(SLOTS, HOSTILE.values(), strict=False)))
+    put_in_store(own_translations, "es", SLUG)  # the checks would refuse it: here it is served anyway
     server = serve(make_app(TRANSLATIONS_DIR=str(own_translations)))
     for path in (
         f"/es/procedures/{SLUG}",

@@ -1,4 +1,4 @@
-"""The mutation corpus: the shipped catalogs, and copies of them with exactly one change each, run
+"""The mutation corpus: the shipped catalogs (each locale's whole catalog), and copies of them with exactly one change each, run
 through ``contentapi i18n check``, GNU ``msgfmt -c`` and translate-toolkit's ``pofilter`` (the real
 programs), so what each one catches is measured rather than claimed.
 
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contentapi.config import REPOSITORY_DIR
-from contentapi.i18n.catalogs import catalog_paths
 from contentapi.i18n.checks import ERROR, check_po_bytes
+from contentapi.i18n.domains import catalog_domains, catalog_path, merge_catalogs
 from contentapi.i18n.locales import SUPPORTED_LOCALES, to_babel_id
+from contentapi.i18n.po import read_po
 
 LOCALES = SUPPORTED_LOCALES[1:]
 SLUG = "kyphoplasty-and-vertebroplasty"
@@ -141,7 +142,7 @@ MUTATIONS = [
     Mutation("list-items-merged", "es", "two list items on one line", RISK_ITEMS_ES, '"- sangrado, infección\\n"'),
     Mutation("list-bullet-changed", "es", "another bullet mid-list (a second list)", RISK_ITEMS_ES, '"- sangrado\\n"\n"* infección\\n"'),
     # -- advice ---------------------------------------------------------------------------------------
-    Mutation("fuzzy", "es", "an entry marked fuzzy", f"#: contentapi/templates/base.html:20\nmsgid", "#: contentapi/templates/base.html:20\n#, fuzzy\nmsgid"),
+    Mutation("fuzzy", "es", "an entry marked fuzzy", 'msgid "Skip to main content"', '#, fuzzy\nmsgid "Skip to main content"'),
     Mutation("untranslated", "es", "a translation removed", 'msgstr "Saltar al contenido principal"', 'msgstr ""'),
     Mutation("identical", "es", "the English copied", 'msgstr "Saltar al contenido principal"', 'msgstr "Skip to main content"'),
     Mutation("doubled-word", "es", "a word written twice", "son procedimientos mínimamente", "son son procedimientos mínimamente"),
@@ -151,8 +152,11 @@ MUTATIONS = [
 
 
 def shipped(locale: str) -> str:
-    """The shipped catalog of a locale, as text."""
-    return catalog_paths(REPOSITORY_DIR / "translations", locale)[0].read_text(encoding="utf-8")
+    """The shipped whole-locale catalog (the interface's and every procedure's entries, as the
+    translations API serves it), as text."""
+    translations = REPOSITORY_DIR / "translations"
+    parts = [read_po(catalog_path(translations, locale, domain).read_bytes()) for domain in catalog_domains(translations, locale)]
+    return merge_catalogs(parts).decode("utf-8")
 
 
 def write_corpus(destination: Path) -> dict[str, tuple[str, Path]]:

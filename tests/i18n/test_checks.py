@@ -227,12 +227,12 @@ def entries_without_errors(draw):
 @settings(max_examples=300, deadline=None)
 @given(entries_without_errors())
 def test_a_catalog_without_errors_always_compiles_and_loads(text):
-    from contentapi.i18n.catalogs import LocaleCatalog
+    from contentapi.i18n.catalogs import compile_po_bytes, load_mo
 
     data = catalog(text)
     findings = check_po_bytes(data, "es/LC_MESSAGES/messages.po")
     if not has_errors(findings):
-        LocaleCatalog.from_po_bytes("es", data)
+        load_mo(compile_po_bytes(data, "es"))
 
 
 def nplurals_of(locale: str) -> int:

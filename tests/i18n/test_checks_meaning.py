@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contentapi.config import REPOSITORY_DIR
-from contentapi.i18n.catalogs import catalog_paths
 from contentapi.i18n.checks import CHECKS, ERROR, WARNING, check_po_bytes
+from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.locales import SUPPORTED_LOCALES, to_babel_id
 from contentapi.i18n.meaning import unit_vocabulary
 from contentapi.i18n.po import read_po
-from tests.helpers import po_catalog, po_entry
+from tests.helpers import SLUG, po_catalog, po_entry
 from tests.i18n.corpus import PORTUGUESE
 
 LOCALES = SUPPORTED_LOCALES[1:]
@@ -99,11 +99,11 @@ def test_negation_is_a_warning_a_translator_can_silence():
 
 
 def shipped_paragraph(locale: str) -> str:
-    po = read_po(catalog_paths(REPOSITORY_DIR / "translations", locale)[0].read_bytes())
+    po = read_po(catalog_path(REPOSITORY_DIR / "translations", locale, SLUG).read_bytes())
     return next(entry.msgstr[0] for entry in po.messages if entry.context and entry.context.endswith("/aftercare/1"))
 
 
-AFTERCARE = read_po(catalog_paths(REPOSITORY_DIR / "translations", "es")[0].read_bytes())
+AFTERCARE = read_po(catalog_path(REPOSITORY_DIR / "translations", "es", SLUG).read_bytes())
 ENGLISH = next(entry.msgid for entry in AFTERCARE.messages if entry.context and entry.context.endswith("/aftercare/1"))
 # locale -> (a paragraph in another language, that language's name)
 OTHER_LANGUAGE = {

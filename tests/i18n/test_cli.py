@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from contentapi.cli import main
-from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.domains import catalog_path
+from tests.helpers import SLUG
 
 CONTENTAPI = str(Path(sys.executable).with_name("contentapi"))
 
@@ -29,7 +30,7 @@ def cli():
 
 
 def break_es(translations: Path) -> Path:
-    po_path, _ = catalog_paths(translations, "es")
+    po_path = catalog_path(translations, "es", SLUG)
     po_path.write_text(po_path.read_text(encoding="utf-8").replace("24 horas", "48 horas"), encoding="utf-8")
     return po_path
 
@@ -70,12 +71,11 @@ def test_check_list_names_every_check(cli):
 
 
 def test_compile_refuses_errors_lists_them_and_exits_1(cli, own_translations):
-    break_es(own_translations)
-    _, mo_path = catalog_paths(own_translations, "es")
+    mo_path = break_es(own_translations).with_suffix(".mo")
     before = mo_path.read_bytes()
     result = cli("i18n", "compile", "-d", str(own_translations))
     assert result.exit_code == 1
-    assert "[numbers]" in result.stderr and "refused es" in result.stderr
+    assert "[numbers]" in result.stderr and f"refused es/{SLUG}" in result.stderr
     assert mo_path.read_bytes() == before
 
 
@@ -90,7 +90,8 @@ def test_stats_json(cli, translations_dir):
 def test_extract_init_update_from_the_command_line(own_translations):
     env = {"CONTENTAPI_TRANSLATIONS_DIR": str(own_translations), "PATH": str(Path(sys.executable).parent)}
     (own_translations / "messages.pot").unlink()
-    catalog_paths(own_translations, "vi")[0].unlink()
+    for path in catalog_path(own_translations, "vi").parent.iterdir():
+        path.unlink()
     steps = [
         ["i18n", "extract"],
         ["i18n", "init", "vi"],
@@ -101,7 +102,8 @@ def test_extract_init_update_from_the_command_line(own_translations):
         result = subprocess.run([CONTENTAPI, *step], env=env, capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 0, (step, result.stderr)
     assert (own_translations / "messages.pot").exists()
-    assert catalog_paths(own_translations, "vi")[1].exists()
+    assert catalog_path(own_translations, "vi").with_suffix(".mo").exists()
+    assert catalog_path(own_translations, "vi", SLUG).with_suffix(".mo").exists()
     again = subprocess.run([CONTENTAPI, "i18n", "init", "vi"], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert again.returncode == 1 and len(again.stderr.strip().splitlines()) == 1
     unknown = subprocess.run([CONTENTAPI, "i18n", "init", "xx"], env=env, capture_output=True, text=True, timeout=60, check=False)

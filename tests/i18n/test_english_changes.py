@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from contentapi.i18n.catalogs import catalog_paths
+from contentapi.delivery.factory import build_publisher
+from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.workflow import compile_catalogs, extract, stats, update
-from tests.helpers import SLUG
-from tests.helpers import NEW_SENTENCE, edited_content
+from tests.helpers import NEW_SENTENCE, SLUG, edited_content
 
 CHANGED_BLOCK = "aftercare-1"
 
@@ -47,7 +47,7 @@ def test_stats_count_the_changed_block_as_stale(changed):
 
 def test_confirming_the_translation_serves_it_again(changed, own_translations):
     server, translations = changed
-    po_path, _ = catalog_paths(translations, "es")
+    po_path = catalog_path(translations, "es", SLUG)
     text = po_path.read_text(encoding="utf-8")
     marker = f'msgctxt "{SLUG}/aftercare/1"'
     start = text.index(marker)
@@ -58,6 +58,8 @@ def test_confirming_the_translation_serves_it_again(changed, own_translations):
     text = "\n".join(head_lines[:-6]) + "\n" + head + "\n" + entry.replace("evitar levantar", "evitar agacharse, levantar", 1)
     po_path.write_text(text, encoding="utf-8")
     assert not compile_catalogs(translations, ["es"]).refused
+    # Deployed from git: the running server takes the confirmed catalog as a new revision.
+    assert build_publisher({"TRANSLATIONS_DIR": str(translations)}).import_repository()
     document = server.get(f"/api/v1/procedures/{SLUG}?lang=es").json()
     blocks = {block["id"]: block for section in document["sections"] for block in section["blocks"]}
     assert blocks[CHANGED_BLOCK]["lang"] == "es" and not blocks[CHANGED_BLOCK]["fallback"]

@@ -7,16 +7,16 @@ import re
 
 from babel.messages.pofile import read_po, write_po
 
-from contentapi.i18n.catalogs import catalog_paths
-from tests.helpers import SLUG, compile_all
+from contentapi.i18n.domains import catalog_path
+from tests.helpers import SLUG, put_in_store
 
 AFTERCARE = f"{SLUG}/aftercare/1"
 RISKS_LIST = f"{SLUG}/risks/2"
 
 
 def edit_catalog(translations_dir, locale, remove=(), fuzzy=()):
-    """Drop some messages and mark others fuzzy in a locale's .po, then recompile."""
-    po_path, _ = catalog_paths(translations_dir, locale)
+    """Drop some messages and mark others fuzzy in a locale's .po, and serve it."""
+    po_path = catalog_path(translations_dir, locale, SLUG)
     with open(po_path, "rb") as handle:
         catalog = read_po(handle)
     for message in list(catalog):
@@ -26,7 +26,7 @@ def edit_catalog(translations_dir, locale, remove=(), fuzzy=()):
             message.flags.add("fuzzy")
     with open(po_path, "wb") as handle:
         write_po(handle, catalog)
-    compile_all(translations_dir)
+    put_in_store(translations_dir, locale, SLUG)
 
 
 def test_missing_and_fuzzy_blocks_fall_back_to_english(own_translations, make_app, serve):
@@ -57,14 +57,14 @@ def test_missing_and_fuzzy_blocks_fall_back_to_english(own_translations, make_ap
 
 
 def test_a_translation_that_breaks_a_list_is_not_served(own_translations, make_app, serve):
-    po_path, _ = catalog_paths(own_translations, "ru")
+    po_path = catalog_path(own_translations, "ru", SLUG)
     with open(po_path, "rb") as handle:
         catalog = read_po(handle)
     message = next(m for m in catalog if m.context == RISKS_LIST)
-    message.string = "кровотечение, инфекция"  # no longer a list
+    message.string = "кровотечение, инфекция"  # no longer a list (the checks refuse it: served regardless)
     with open(po_path, "wb") as handle:
         write_po(handle, catalog)
-    compile_all(own_translations)
+    put_in_store(own_translations, "ru", SLUG)
     server = serve(make_app(TRANSLATIONS_DIR=str(own_translations)))
     document = server.get(f"/api/v1/procedures/{SLUG}?lang=ru").json()
     risks = next(section for section in document["sections"] if section["id"] == "risks")

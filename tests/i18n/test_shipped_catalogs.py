@@ -6,7 +6,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from contentapi.config import REPOSITORY_DIR
-from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.domains import catalog_path, template_domains, template_path
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from tests.helpers import SLUG
 
@@ -18,11 +18,14 @@ def read(path):
         return read_po(handle)
 
 
+DOMAINS = template_domains(REPOSITORY_DIR / "translations")
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("locale", TRANSLATED)
-def test_every_template_message_is_translated(locale):
-    template = read(REPOSITORY_DIR / "translations" / "messages.pot")
-    po_path, _ = catalog_paths(REPOSITORY_DIR / "translations", locale)
-    catalog = read(po_path)
+def test_every_template_message_is_translated(locale, domain):
+    template = read(template_path(REPOSITORY_DIR / "translations", domain))
+    catalog = read(catalog_path(REPOSITORY_DIR / "translations", locale, domain))
     missing = []
     for message in template:
         if not message.id:

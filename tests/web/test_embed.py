@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from contentapi.partners.registry import hash_key
 from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info
 from contentapi.web.demo_partner import create_demo_app
-from tests.helpers import SLUG, wait_until
+from tests.helpers import SLUG, put_in_store, wait_until
 
 PARTNER_ORIGINS = ("http://127.0.0.1:8001", "http://localhost:8001")
 KEY = "test-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -248,15 +248,13 @@ def test_fragment_is_sanitised_scoped_and_absolute(service, locale):
 
 
 def test_fragment_marks_fallback_blocks_like_the_json(make_app, serve, own_translations):
-    po = own_translations / "vi" / "LC_MESSAGES" / "messages.po"
+    po = own_translations / "vi" / "LC_MESSAGES" / f"{SLUG}.po"
     text = po.read_text(encoding="utf-8")
     # Drop one block's translation: that block is now served in English, in JSON and fragment alike.
     match = re.search(r'msgctxt "' + SLUG + r'/overview/1"\nmsgid "[^\n]*"\nmsgstr "[^\n]+"', text)
     assert match, "the vi catalog translates the first overview block"
     po.write_text(text.replace(match.group(0), match.group(0).rsplit("msgstr", 1)[0] + 'msgstr ""'), encoding="utf-8")
-    from tests.helpers import compile_all
-
-    compile_all(own_translations)
+    put_in_store(own_translations, po.parts[-3].replace("_", "-"), SLUG)
     server = serve(make_app(TRANSLATIONS_DIR=str(own_translations)))
     document = server.get(f"/api/v1/procedures/{SLUG}?lang=vi").json()
     fallback = [block for section in document["sections"] for block in section["blocks"] if block["fallback"]]
@@ -268,7 +266,7 @@ def test_fragment_marks_fallback_blocks_like_the_json(make_app, serve, own_trans
 
 
 def test_fragment_strips_unsafe_markup_from_a_hostile_translation(make_app, serve, own_translations):
-    po = own_translations / "ru" / "LC_MESSAGES" / "messages.po"
+    po = own_translations / "ru" / "LC_MESSAGES" / f"{SLUG}.po"
     text = po.read_text(encoding="utf-8")
     match = re.search(r'(msgctxt "' + SLUG + r'/overview/1"\nmsgid "[^\n]*"\nmsgstr )"[^\n]+"', text)
     assert match
@@ -277,9 +275,7 @@ def test_fragment_strips_unsafe_markup_from_a_hostile_translation(make_app, serv
         '[страница](/ru/) <a href=\\"https://evil.example\\" onclick=\\"x()\\" style=\\"color:red\\">a</a>"'
     )
     po.write_text(text.replace(match.group(0), match.group(1) + hostile), encoding="utf-8")
-    from tests.helpers import compile_all
-
-    compile_all(own_translations)
+    put_in_store(own_translations, po.parts[-3].replace("_", "-"), SLUG)
     server = serve(make_app(TRANSLATIONS_DIR=str(own_translations)))
     for path in (f"/api/v1/procedures/{SLUG}/fragment?lang=ru", f"/embed/ru/procedures/{SLUG}?partner=demo"):
         body = server.get(path).text

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import time
 
 import pytest
 
-from contentapi.i18n.catalogs import atomic_write, catalog_paths, compile_po_bytes
-from tests.helpers import SLUG
+from contentapi.i18n.domains import catalog_path
+from tests.helpers import SLUG, put_in_store
 
 REQUESTS = [
     (f"/api/v1/procedures/{SLUG}?lang=es", {}),
@@ -65,14 +63,11 @@ def test_a_published_catalog_is_served_on_the_next_check(make_app, serve, own_tr
     path = f"/api/v1/procedures/{SLUG}?lang=es"
     before = server.get(path)
     assert server.get(path).body == before.body
-    po_path, mo_path = catalog_paths(own_translations, "es")
-    po = po_path.read_text(encoding="utf-8")
+    po = catalog_path(own_translations, "es", SLUG).read_text(encoding="utf-8")
     title = before.json()["title"]
     assert f'msgstr "{title}"' in po
     changed = po.replace(f'msgstr "{title}"', 'msgstr "Cifoplastia (revisado)"', 1)
-    atomic_write(mo_path, compile_po_bytes(changed.encode("utf-8"), "es"))
-    # A new inode is enough to be a new version; make the mtime differ too on coarse clocks.
-    os.utime(mo_path, ns=(time.time_ns(), time.time_ns() + 1_000_000_000))
+    put_in_store(own_translations, "es", SLUG, changed.encode("utf-8"))  # as another process publishes
     after = server.get(path)
     assert after.json()["title"] == "Cifoplastia (revisado)"
     assert after.headers["ETag"] != before.headers["ETag"]

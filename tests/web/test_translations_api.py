@@ -1,5 +1,6 @@
-"""The translators' HTTP API over real HTTP: tokens and scopes, every status the issue names,
-publish, revisions, restore and preview, and responses that match openapi.yaml."""
+"""The translators' HTTP API over real HTTP: tokens and scopes, every status the API documents,
+publish, revisions, restore and preview, for a procedure's catalog, the interface's and the whole
+locale, and responses that match openapi.yaml."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ import threading
 import jsonschema
 import pytest
 
-from contentapi.i18n.catalogs import catalog_paths
+from contentapi.i18n.domains import catalog_path
+from contentapi.i18n.po import read_po
 from contentapi.i18n.tokens import TokenStore
 from tests.helpers import SLUG
 
 PO = "text/x-gettext-translation; charset=utf-8"
 HEADING_ES = "Información general"
+WHOLE = "/api/v1/translations/es"
+PROCEDURE = f"/api/v1/translations/es/procedures/{SLUG}"
+# The catalogs that hold the overview heading: the whole locale's and the procedure's.
+CATALOGS = [WHOLE, PROCEDURE]
 
 
 class Translators:
@@ -36,16 +42,19 @@ class Translators:
             headers["Authorization"] = f"Bearer {token}"
         return self.server.request(method, path, headers, body)
 
-    def fetch(self, locale="es"):
-        response = self.call("GET", f"/api/v1/translations/{locale}", self.maria)
+    def fetch(self, url=WHOLE):
+        response = self.call("GET", url, self.maria)
         assert response.status == 200
         return response.body, response.headers["ETag"]
 
-    def put(self, body, etag, locale="es", token=None, content_type=PO):
+    def put(self, body, etag, url=WHOLE, token=None, content_type=PO):
         headers = {"Content-Type": content_type}
         if etag is not None:
             headers["If-Match"] = etag
-        return self.call("PUT", f"/api/v1/translations/{locale}", token or self.maria, body, **headers)
+        return self.call("PUT", url, token or self.maria, body, **headers)
+
+    def history(self, url=WHOLE):
+        return self.call("GET", f"{url}/revisions", self.maria).json()["revisions"]
 
     def heading(self, locale="es"):
         document = self.server.get(f"/api/v1/procedures/{SLUG}?lang={locale}").json()
@@ -84,12 +93,16 @@ def renamed(body: bytes, new_heading: str = "Resumen") -> bytes:
 
 
 def test_get_returns_the_po_with_a_strong_etag(translators):
-    body, etag = translators.fetch()
-    po_path, _ = catalog_paths(translators.translations, "es")
-    assert body == po_path.read_bytes()
+    body, etag = translators.fetch(PROCEDURE)
+    assert body == catalog_path(translators.translations, "es", SLUG).read_bytes()  # imported as it was
     assert etag == '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    again = translators.call("GET", "/api/v1/translations/es", translators.maria, If_None_Match=etag)
-    assert again.status == 304
+    interface, _ = translators.fetch("/api/v1/translations/es/interface")
+    assert interface == catalog_path(translators.translations, "es").read_bytes()
+    whole, whole_etag = translators.fetch()
+    keys = read_po(whole).keys()
+    assert keys == read_po(body).keys() | read_po(interface).keys()
+    for url, tag in ((WHOLE, whole_etag), (PROCEDURE, etag)):
+        assert translators.call("GET", url, translators.maria, If_None_Match=tag).status == 304
 
 
 @pytest.mark.parametrize("path, method", [
@@ -98,6 +111,13 @@ def test_get_returns_the_po_with_a_strong_etag(translators):
     ("/api/v1/translations/es/revisions", "GET"),
     ("/api/v1/translations/es/revisions/1/restore", "POST"),
     (f"/api/v1/translations/es/preview?procedure={SLUG}", "POST"),
+    (PROCEDURE, "GET"),
+    (PROCEDURE, "PUT"),
+    (f"{PROCEDURE}/revisions", "GET"),
+    (f"{PROCEDURE}/revisions/2/restore", "POST"),
+    (f"{PROCEDURE}/preview", "POST"),
+    ("/api/v1/translations/es/interface", "GET"),
+    ("/api/v1/translations/es/interface/revisions", "GET"),
 ])
 def test_every_route_needs_a_token_for_its_locale(translators, spec, path, method):
     missing = translators.call(method, path)
@@ -129,36 +149,41 @@ def test_publishing_not_configured_is_503_with_a_clear_problem(own_translations,
     assert server.get("/api/v1/translations/es").status == 503
 
 
-def test_unknown_locale_is_404(translators):
+def test_unknown_locale_or_procedure_is_404(translators):
     assert translators.call("GET", "/api/v1/translations/fr", translators.maria).status == 404
     assert translators.call("GET", "/api/v1/translations/en", translators.maria).status == 404
+    assert translators.call("GET", "/api/v1/translations/es/procedures/no-such", translators.maria).status == 404
 
 
-def test_put_statuses_and_nothing_changes(translators, spec):
-    body, etag = translators.fetch()
-    no_if_match = translators.put(renamed(body), None)
+@pytest.mark.parametrize("url", CATALOGS)
+def test_put_statuses_and_nothing_changes(translators, spec, url):
+    body, etag = translators.fetch(url)
+    history = translators.history()
+    no_if_match = translators.put(renamed(body), None, url)
     assert no_if_match.status == 428
     validate(spec, "/api/v1/translations/{locale}", "put", 428, no_if_match.json(), "application/problem+json")
-    assert translators.put(renamed(body), etag, content_type="application/json").status == 415
-    assert translators.put(renamed(body), etag, content_type="text/x-po; charset=latin-1").status == 415
-    too_large = translators.put(body + b"#" * (70 * 1024), etag)
+    assert translators.put(renamed(body), etag, url, content_type="application/json").status == 415
+    assert translators.put(renamed(body), etag, url, content_type="text/x-po; charset=latin-1").status == 415
+    too_large = translators.put(body + b"#" * (70 * 1024), etag, url)
     assert too_large.status == 413
-    stale = translators.put(renamed(body), '"0000"')
+    stale = translators.put(renamed(body), '"0000"', url)
     assert stale.status == 412 and stale.headers["ETag"] == etag
     validate(spec, "/api/v1/translations/{locale}", "put", 412, stale.json(), "application/problem+json")
-    weak = translators.put(renamed(body), "W/" + etag)
+    weak = translators.put(renamed(body), "W/" + etag, url)
     assert weak.status == 412
-    po_path, _ = catalog_paths(translators.translations, "es")
-    assert po_path.read_bytes() == body
+    assert translators.fetch(url) == (body, etag)
+    assert translators.history() == history
     assert translators.heading() == HEADING_ES
 
 
-def test_put_with_check_errors_is_422_with_every_finding_and_line(translators, spec):
-    body, etag = translators.fetch()
+@pytest.mark.parametrize("url", CATALOGS)
+def test_put_with_check_errors_is_422_with_every_finding_and_line(translators, spec, url):
+    body, etag = translators.fetch(url)
+    history = translators.history()
     bad = body.replace(b"24 horas", b"48 horas").replace(
         f'msgstr "{HEADING_ES}"'.encode(), b'msgstr "<script>alert(1)</script>"'
     )
-    response = translators.put(bad, etag)
+    response = translators.put(bad, etag, url)
     assert response.status == 422
     problem = response.json()
     validate(spec, "/api/v1/translations/{locale}", "put", 422, problem, "application/problem+json")
@@ -169,27 +194,37 @@ def test_put_with_check_errors_is_422_with_every_finding_and_line(translators, s
     for finding in problem["findings"]:
         assert lines[finding["line"] - 1].startswith(("msgctxt", "msgid")), finding
     assert problem["errors"] >= 2 and "line" in problem["detail"]
-    assert catalog_paths(translators.translations, "es")[0].read_bytes() == body
+    assert translators.fetch(url) == (body, etag)
     assert translators.heading() == HEADING_ES
-    assert translators.call("GET", "/api/v1/translations/es/revisions", translators.maria).json()["revisions"] == []
+    assert translators.history() == history
 
 
-def test_publish_serves_the_new_text_and_records_a_revision(translators, spec):
-    body, etag = translators.fetch()
-    response = translators.put(renamed(body), etag)
+def test_the_repositorys_catalogs_are_the_first_revisions(translators):
+    history = translators.history()
+    assert [(r["id"], r["domain"], r["action"], r["translator"]) for r in history] == [
+        (2, SLUG, "import", None), (1, "messages", "import", None)]
+    assert history[0]["source"].endswith(f"es/LC_MESSAGES/{SLUG}.po")
+    assert translators.history(PROCEDURE) == history[:1]
+
+
+@pytest.mark.parametrize("url", CATALOGS)
+def test_publish_serves_the_new_text_and_records_a_revision(translators, spec, url):
+    body, etag = translators.fetch(url)
+    _, procedure_etag = translators.fetch(PROCEDURE)
+    response = translators.put(renamed(body), etag, url)
     assert response.status == 200
     result = response.json()
     validate(spec, "/api/v1/translations/{locale}", "put", 200, result)
     assert translators.heading() == "Resumen"
-    new_body, new_etag = translators.fetch()
+    new_body, new_etag = translators.fetch(url)
     assert new_body == renamed(body) and new_etag == result["etag"] == response.headers["ETag"]
-    assert catalog_paths(translators.translations, "es")[1].exists()
     history = translators.call("GET", "/api/v1/translations/es/revisions", translators.maria).json()
     validate(spec, "/api/v1/translations/{locale}/revisions", "get", 200, history)
-    latest, baseline = history["revisions"]
-    assert (latest["action"], latest["translator"], latest["previous_etag"], latest["etag"]) == ("publish", "maria", etag, new_etag)
+    latest, *imports = history["revisions"]
+    assert (latest["id"], latest["domain"], latest["action"], latest["translator"]) == (3, SLUG, "publish", "maria")
+    assert (latest["previous"], latest["previous_etag"]) == (2, procedure_etag)  # only the procedure changed
     assert latest["stats"]["translated"] == latest["stats"]["total"]
-    assert (baseline["action"], baseline["etag"], baseline["translator"]) == ("baseline", etag, None)
+    assert [revision["action"] for revision in imports] == ["import", "import"]
 
 
 def test_publish_warns_about_translations_the_upload_would_lose(translators):
@@ -203,14 +238,15 @@ def test_publish_warns_about_translations_the_upload_would_lose(translators):
     assert translators.heading() == "Overview"
 
 
-def test_two_puts_with_the_same_if_match_give_one_200_and_one_412(translators):
-    body, etag = translators.fetch()
+@pytest.mark.parametrize("url", CATALOGS)
+def test_two_puts_with_the_same_if_match_give_one_200_and_one_412(translators, url):
+    body, etag = translators.fetch(url)
     barrier = threading.Barrier(2)
     statuses = []
 
     def publish(heading):
         barrier.wait()
-        statuses.append(translators.put(renamed(body, heading), etag).status)
+        statuses.append(translators.put(renamed(body, heading), etag, url).status)
 
     threads = [threading.Thread(target=publish, args=(name,)) for name in ("Resumen A", "Resumen B")]
     for thread in threads:
@@ -221,66 +257,72 @@ def test_two_puts_with_the_same_if_match_give_one_200_and_one_412(translators):
     assert translators.heading() in ("Resumen A", "Resumen B")
 
 
-def test_restore_rolls_back_as_a_new_revision(translators, spec):
-    body, etag = translators.fetch()
-    assert translators.put(renamed(body), etag).status == 200
+@pytest.mark.parametrize("url", CATALOGS)
+def test_restore_rolls_back_as_a_new_revision(translators, spec, url):
+    body, etag = translators.fetch(url)
+    assert translators.put(renamed(body), etag, url).status == 200
     assert translators.heading() == "Resumen"
-    response = translators.call("POST", "/api/v1/translations/es/revisions/1/restore", translators.maria)
+    response = translators.call("POST", f"{url}/revisions/2/restore", translators.maria)
     assert response.status == 200
     validate(spec, "/api/v1/translations/{locale}/revisions/{revision_id}/restore", "post", 200, response.json())
     assert translators.heading() == HEADING_ES
-    assert translators.fetch() == (body, etag)
-    history = translators.call("GET", "/api/v1/translations/es/revisions", translators.maria).json()["revisions"]
-    assert [(r["id"], r["action"], r["restored_from"]) for r in history] == [(3, "restore", 1), (2, "publish", None), (1, "baseline", None)]
-    assert translators.call("POST", "/api/v1/translations/es/revisions/99/restore", translators.maria).status == 404
-    assert translators.call("POST", "/api/v1/translations/es/revisions/abc/restore", translators.maria).status == 404
-    stale = translators.call("POST", "/api/v1/translations/es/revisions/2/restore", translators.maria, If_Match='"old"')
+    assert translators.fetch(url) == (body, etag)
+    history = translators.history()
+    assert [(r["id"], r["action"], r["restored_from"]) for r in history] == [
+        (4, "restore", 2), (3, "publish", None), (2, "import", None), (1, "import", None)]
+    assert translators.call("POST", f"{url}/revisions/99/restore", translators.maria).status == 404
+    assert translators.call("POST", f"{url}/revisions/abc/restore", translators.maria).status == 404
+    stale = translators.call("POST", f"{url}/revisions/3/restore", translators.maria, If_Match='"old"')
     assert stale.status == 412
+    # A procedure's route knows only its own revisions: the interface's revision 1 is not one of them.
+    assert translators.call("POST", f"{PROCEDURE}/revisions/1/restore", translators.maria).status == 404
 
 
-def test_preview_renders_the_uploaded_catalog_and_publishes_nothing(translators):
-    body, etag = translators.fetch()
-    path = f"/api/v1/translations/es/preview?procedure={SLUG}"
+@pytest.mark.parametrize("url", CATALOGS)
+def test_preview_renders_the_uploaded_catalog_and_publishes_nothing(translators, url):
+    body, etag = translators.fetch(url)
+    path = f"{url}/preview" + (f"?procedure={SLUG}" if url == WHOLE else "")
     response = translators.call("POST", path, translators.maria, renamed(body, "Vista previa"), Content_Type=PO)
     assert response.status == 200 and response.headers["Content-Type"].startswith("text/html")
     assert ">Vista previa</h2>" in response.text and '<html lang="es"' in response.text
     assert response.headers["Cache-Control"] == "no-store"
-    assert translators.fetch() == (body, etag)
+    assert translators.fetch(url) == (body, etag)
     assert translators.heading() == HEADING_ES
     bad = translators.call("POST", path, translators.maria, body.replace(b"24 horas", b"48 horas"), Content_Type=PO)
     assert bad.status == 422
-    assert translators.call("POST", "/api/v1/translations/es/preview", translators.maria, body, Content_Type=PO).status == 400
-    assert translators.call("POST", "/api/v1/translations/es/preview?procedure=nope", translators.maria, body, Content_Type=PO).status == 404
+    assert translators.call("POST", f"{WHOLE}/preview", translators.maria, body, Content_Type=PO).status == 400
+    assert translators.call("POST", f"{WHOLE}/preview?procedure=nope", translators.maria, body, Content_Type=PO).status == 404
 
 
 @pytest.mark.parametrize("code, status", [(errno.ENOSPC, 507), (errno.EROFS, 503)])
-def test_a_full_or_read_only_folder_is_a_clear_problem_and_the_old_catalog_stays(translators, monkeypatch, code, status):
-    body, etag = translators.fetch()
+def test_a_full_or_read_only_store_is_a_clear_problem_and_the_old_catalog_stays(translators, monkeypatch, tmp_path, code, status):
+    body, etag = translators.fetch(PROCEDURE)
+    history = translators.history()
     real_replace = os.replace
 
     def failing_replace(source, target):
-        # Fails the rename of the compiled catalog: after the .po was replaced, before the switch.
-        if str(target).endswith("messages.mo"):
+        # Fails the commit point itself: the revision's files are written, the manifest is not replaced.
+        if str(target).endswith("current.json"):
             raise OSError(code, os.strerror(code))
         return real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    response = translators.put(renamed(body), etag)
+    response = translators.put(renamed(body), etag, PROCEDURE)
     monkeypatch.undo()
     assert response.status == status
     assert "still served" in response.json()["detail"]
-    assert translators.fetch() == (body, etag)
+    assert translators.fetch(PROCEDURE) == (body, etag)
     assert translators.heading() == HEADING_ES
-    assert translators.call("GET", "/api/v1/translations/es/revisions", translators.maria).json()["revisions"] == []
-    folder = catalog_paths(translators.translations, "es")[0].parent
-    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
-    assert translators.put(renamed(body), etag).status == 200
+    assert translators.history() == history
+    staging = tmp_path / "revisions" / ".staging"
+    assert not list(staging.iterdir())
+    assert translators.put(renamed(body), etag, PROCEDURE).status == 200
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only permissions")
-def test_a_read_only_translations_folder_is_503(translators):
+def test_a_read_only_store_is_503(translators, tmp_path):
     body, etag = translators.fetch()
-    folder = catalog_paths(translators.translations, "es")[0].parent
+    folder = tmp_path / "revisions" / "es"
     os.chmod(folder, 0o555)
     try:
         response = translators.put(renamed(body), etag)
