@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     from contentapi.delivery import commands as delivery_commands
     from contentapi.delivery import factory
     from contentapi.i18n import commands as i18n_commands
+    from contentapi.i18n import db_commands
     from contentapi.partners import commands as partner_commands
     from contentapi.web import (
         api,
@@ -50,6 +51,6 @@ def create_app(config: dict | None = None) -> Flask:
     for area in (api, pages, embed, oembed, translations):
         app.register_blueprint(area.blueprint)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
-    for commands in (delivery_commands, i18n_commands, partner_commands, demo_partner):
+    for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner):
         commands.init_app(app)
     return app

@@ -90,3 +90,13 @@ def browser():
     driver = start_chromium()
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL for the session (Debian's server programs), on a free loopback port."""
+    from tests.helpers import PostgresCluster
+
+    cluster = PostgresCluster()
+    yield cluster
+    cluster.close()

@@ -217,6 +217,97 @@ def start_chromium(width: int = 1280, height: int = 900):
     return webdriver.Chrome(service=Service(executable_path=driver_path), options=chromium_options(width, height))
 
 
+def postgres_bin() -> Path:
+    """The folder of PostgreSQL's server programs (Debian's /usr/lib/postgresql/<version>/bin, the newest)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda path: int(path.parent.parent.name))
+    if not found:
+        pytest.fail("PostgreSQL's server programs are not installed (Debian's postgresql package): run scripts/setup")
+    return found[-1].parent
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster: a temporary folder, a free loopback port, trust authentication,
+    its unix socket in the folder; run as the ``postgres`` user when we are root (initdb refuses root)."""
+
+    def __init__(self):
+        import shutil
+        import tempfile
+
+        self.bin = postgres_bin()
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self.root = Path(tempfile.mkdtemp(prefix="contentapi-pg-"))
+        if self.user:
+            shutil.chown(self.root, self.user, self.user)
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
+                  "--no-sync")
+        for _ in range(3):  # another program may take the free port before the server binds it
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+            if self.start(check=False) == 0:
+                return
+        self.close()
+        pytest.fail(f"PostgreSQL did not start: {self.log.read_text(errors='replace')[-2000:]}")
+
+    def _run(self, program: str, *arguments: str, check: bool = True) -> int:
+        with open(self.root / "commands.log", "ab") as output:
+            result = subprocess.run([str(self.bin / program), *arguments], cwd=self.root, stdin=subprocess.DEVNULL,
+                                    stdout=output, stderr=subprocess.STDOUT, timeout=120,
+                                    **({"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}))
+        if check and result.returncode:
+            pytest.fail(f"{program} {' '.join(arguments)} failed: {(self.root / 'commands.log').read_text(errors='replace')[-2000:]}")
+        return result.returncode
+
+    def start(self, check: bool = True) -> int:
+        """Start the server and wait until it accepts connections."""
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=200"
+        return self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start",
+                         check=check)
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (``fast``: roll back open transactions and disconnect everyone)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stop and start again, as an operator's ``pg_ctl restart`` does."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "restart")
+
+    def url(self, database: str = "postgres") -> str:
+        """The connection URL of a database of this cluster."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, statement: str, arguments: tuple = (), database: str = "postgres") -> list[tuple]:
+        """Run one statement on a connection of its own (autocommit) and return its rows."""
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True, connect_timeout=5) as connection:
+            cursor = connection.execute(statement, arguments)
+            return cursor.fetchall() if cursor.description else []
+
+    def create_database(self, name: str) -> str:
+        """A new, empty database; its URL."""
+        self.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def terminate(self, database: str, application_prefix: str = "contentapi") -> int:
+        """pg_terminate_backend every session of ``database`` whose application name starts with the
+        prefix (the service's connections); how many were terminated."""
+        rows = self.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = %s AND application_name LIKE %s AND pid <> pg_backend_pid()",
+                            (database, application_prefix + "%"))
+        return sum(1 for (done,) in rows if done)
+
+    def close(self) -> None:
+        """Stop the server at once and delete its folder."""
+        import shutil
+
+        if (self.data / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 # -- hand-written catalogs, for the checker's tests ---------------------------------------------
 
 # The Plural-Forms of the shipped catalogs.

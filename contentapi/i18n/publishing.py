@@ -145,6 +145,7 @@ class Publisher:
         self.store = store
         self.translations_dir = Path(translations_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._templates: dict[str, tuple[tuple, set]] = {}
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -188,12 +189,23 @@ class Publisher:
         return found
 
     def template_keys(self, domain: str) -> set[tuple[str | None, str]] | None:
-        """The (msgctxt, msgid) of a domain's template, or None without one."""
+        """The (msgctxt, msgid) of a domain's template, or None without one (read again only when
+        the file changed: an import reads each template once for every locale)."""
         path = template_path(self.translations_dir, domain)
         try:
-            return template_messages(path) if path.exists() else None
+            status = path.stat()
+        except OSError:
+            return None
+        signature = (status.st_ino, status.st_size, status.st_mtime_ns)
+        kept = self._templates.get(domain)
+        if kept is not None and kept[0] == signature:
+            return kept[1]
+        try:
+            keys = template_messages(path)
         except Exception:  # noqa: BLE001  (stats are informative; a publish never fails on them)
             return None
+        self._templates[domain] = (signature, keys)
+        return keys
 
     def _stats(self, locale: str, domain: str, po: PoFile | None) -> dict:
         return catalog_stats(po, locale, self.template_keys(domain)).to_dict() if po is not None else {}
