@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import (
@@ -99,8 +100,9 @@ def with_title(po_text: str, number: int) -> str:
     return f'{po_text[:msgstr]}msgstr "Cifoplastia y vertebroplastia, edici\u00f3n {edition(number)}{po_text[end:]}'
 
 
-def prepare(workdir: Path) -> tuple[dict, str]:
-    """A writable copy of the shipped catalogs, compiled, and a token scoped to Spanish."""
+def prepare(workdir: Path, database_url: str | None = None) -> tuple[dict, str]:
+    """A writable copy of the shipped catalogs, compiled, and a token scoped to Spanish; with
+    ``database_url``, the PostgreSQL store there, its tables made by ``contentapi db upgrade``."""
     translations = workdir / "translations"
     shutil.copytree(REPOSITORY_DIR / "translations", translations,
                     ignore=shutil.ignore_patterns("*.mo", ".revisions"))
@@ -110,6 +112,12 @@ def prepare(workdir: Path) -> tuple[dict, str]:
         "CONTENTAPI_TRANSLATION_REVISIONS_DIR": str(workdir / "revisions"),
     }
     contentapi = str(VENV_BIN / "contentapi")
+    if database_url:
+        env["CONTENTAPI_DATABASE_URL"] = database_url
+        upgraded = subprocess.run([contentapi, "db", "upgrade"], capture_output=True, text=True,
+                                  env={**os.environ, **env}, timeout=120)
+        if upgraded.returncode != 0:
+            raise BenchmarkError(f"contentapi db upgrade failed: {upgraded.stderr.strip()[-300:]}")
     full_env = {**os.environ, **env}
     compiled = subprocess.run([contentapi, "i18n", "compile", "-d", str(translations)], capture_output=True,
                               text=True, env=full_env, timeout=300)
@@ -150,13 +158,28 @@ class Poller(threading.Thread):
                               edition_number(match.group(1)) if match else -1))
 
 
-def run(duration: float = 30.0, settings: ServerSettings = RECOMMENDED) -> dict:
-    """Benchmark 3; prints the table and writes results/publish.json."""
+@contextmanager
+def database(backend: str):
+    """The PostgreSQL URL for ``backend`` "postgres" (a throwaway cluster on loopback), else None."""
+    if backend != "postgres":
+        yield None
+        return
+    from tests.helpers import PostgresCluster
+
+    cluster = PostgresCluster()
+    try:
+        yield cluster.create_database("contentapi_bench")
+    finally:
+        cluster.close()
+
+
+def run(duration: float = 30.0, settings: ServerSettings = RECOMMENDED, backend: str = "files") -> dict:
+    """Benchmark 3 with the ``files`` or ``postgres`` store; prints the table and writes results/publish[-postgres].json."""
     publishes = max(1, int(duration))
-    say(f"publish: {publishes} publishes, one a second, under wrk; gunicorn {settings.label()}")
-    with tempfile.TemporaryDirectory(prefix="contentapi-bench-publish-") as temporary:
+    say(f"publish: {publishes} publishes, one a second, under wrk; gunicorn {settings.label()}; {backend} store")
+    with tempfile.TemporaryDirectory(prefix="contentapi-bench-publish-") as temporary, database(backend) as url:
         workdir = Path(temporary)
-        env, token = prepare(workdir)
+        env, token = prepare(workdir, url)
         server = start_gunicorn("benchmarks.publish:create_tagged_app()", settings, env=env,
                                 log=workdir / "server.log")
         auth = {"Authorization": f"Bearer {token}"}
@@ -245,11 +268,12 @@ def run(duration: float = 30.0, settings: ServerSettings = RECOMMENDED) -> dict:
              unobserved, figures["put_ms"]["median"]]]
     text = table(["publishes", "200", "wrk requests", "wrk req/s", "wrk errors", "5xx", "polls", "poll failures",
                   "visible in all workers: median s", "max s", "unobserved", "PUT ms (median)"], rows)
-    print(f"\n### Publishing under load: gunicorn {settings.label()} ({len(workers)} workers), "
+    print(f"\n### Publishing under load ({backend} store): gunicorn {settings.label()} ({len(workers)} workers), "
           f"wrk -t1 -c8 on the {LOCALE} JSON and page, {POLLERS} pollers\n")
     print(text)
     print("\ntargets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets.items()))
-    path = write_result("publish", {"settings": settings.label(), "duration_s": duration, **figures,
-                                    "targets": targets, "table": text})
+    path = write_result("publish" if backend == "files" else f"publish-{backend}",
+                        {"settings": settings.label(), "backend": backend, "duration_s": duration, **figures,
+                         "targets": targets, "table": text})
     say(f"wrote {path}")
     return {"table": text, "targets": targets}

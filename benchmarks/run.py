@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="interleaved rounds, order reversed every other round; median reported (default 24)")
     publish = sub.add_parser("publish", help="3: a catalog published every second under wrk load")
     publish.add_argument("--duration", type=positive_seconds, default=30.0, help="seconds of publishing under load (default 30)")
+    publish.add_argument("--backend", choices=("files", "postgres", "both"), default="both",
+                         help="the revision store: files, PostgreSQL (a throwaway cluster on loopback), or both (default)")
     audit = sub.add_parser("audit", help="4: the audit's pages per second vs the axe command-line tool")
     audit.add_argument("--repeat", type=positive_int, default=3, help="runs of each configuration, median reported (default 3)")
     catalogs = sub.add_parser("catalogs", help="5: 1, 1000 and 10000 procedures: first start, start-up, publishing one catalog")
@@ -97,7 +99,13 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
     if name == "publish":
         from benchmarks import publish
 
-        return publish.run(duration=8.0 if quick else getattr(args, "duration", 30.0))
+        backend = getattr(args, "backend", "both")
+        duration = 8.0 if quick else getattr(args, "duration", 30.0)
+        results = [publish.run(duration=duration, backend=name) for name in
+                   (("files", "postgres") if backend == "both" else (backend,))]
+        return {"table": "\n\n".join(result["table"] for result in results),
+                "targets": {f"{name} ({store})": ok for result, store in zip(results, ("files", "postgres") if backend == "both" else (backend,))
+                            for name, ok in result["targets"].items()}}
     if name == "audit":
         from benchmarks import audit
 

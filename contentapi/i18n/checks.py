@@ -495,18 +495,25 @@ def check_po_file(path: Path, locale: str | None = None) -> list[Finding]:
     return check_po_bytes(data, str(path), locale)
 
 
+def message_key(entry: PoEntry) -> tuple[str | None, str | None]:
+    """What makes two entries the same message across versions: the msgctxt, else the msgid."""
+    return (entry.context, None) if entry.context else (None, entry.msgid)
+
+
 def removed_translations(current: PoFile, upload: PoFile, filename: str = "<upload>") -> list[Finding]:
     """Warnings for messages translated in ``current`` that the upload leaves untranslated or drops.
 
     A publish replaces the whole file, so this is how a translator learns that an
-    upload made from a truncated or older file would lose words (revisions keep them).
+    upload made from a truncated or older file would lose words (revisions keep them). Messages
+    are matched by msgctxt where they have one, so a block whose English changed (a new msgid,
+    its old translation kept fuzzy by ``update``) is not a loss.
     """
-    after = {(entry.context, entry.msgid): entry for entry in upload.messages}
+    after = {message_key(entry): entry for entry in upload.messages}
     findings = []
     for entry in current.messages:
         if not entry.translated or entry.fuzzy:
             continue
-        new = after.get((entry.context, entry.msgid))
+        new = after.get(message_key(entry))
         if new is None or not new.translated:
             findings.append(
                 Finding(

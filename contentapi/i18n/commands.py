@@ -107,13 +107,16 @@ def update_command(directory: Path | None, procedure: str | None, no_fuzzy_match
 @click.argument("locales", nargs=-1)
 @directory_option
 @procedure_option
-def compile_command(locales: tuple[str, ...], directory: Path | None, procedure: str | None) -> None:
-    """Check and compile catalogs into .mo atomically; a catalog with errors is refused (its .mo is kept)."""
+@click.option("--allow-removals", is_flag=True,
+              help="Compile a catalog even when it leaves empty messages its .mo translates.")
+def compile_command(locales: tuple[str, ...], directory: Path | None, procedure: str | None, allow_removals: bool) -> None:
+    """Check and compile catalogs into .mo atomically; a catalog with errors, or one that would lose
+    translations its .mo has, is refused (its .mo is kept)."""
     from contentapi.i18n.workflow import WorkflowError, compile_catalogs
 
     folder = translations_folder(directory)
     try:
-        report = compile_catalogs(folder, list(locales) or None, procedure)
+        report = compile_catalogs(folder, list(locales) or None, procedure, allow_removals)
     except WorkflowError as error:
         fail(str(error), 2)
     except OSError as error:

@@ -71,6 +71,14 @@ class CatalogRejected(PublishError):
         self.findings = findings
 
 
+class TranslationsWouldBeLost(PublishError):
+    """The upload leaves messages untranslated that the current revision translates (not allowed)."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__(f"{len(findings)} translated messages would be lost")
+        self.findings = findings
+
+
 class UnknownRevision(PublishError):
     """No revision has this id."""
 
@@ -229,73 +237,86 @@ class Publisher:
             raise storage_error(error, "the catalog") from None
 
     def publish(self, locale: str, domain: str, data: bytes, if_match: str | None, translator: str | None,
-                action: str = "publish", restored_from: int | None = None) -> tuple[Revision, list[Finding]]:
+                action: str = "publish", restored_from: int | None = None,
+                allow_removals: bool = False, whole_locale_if_match: bool = False) -> tuple[Revision, list[Finding]]:
         """Make ``data`` the current catalog of a domain if ``if_match`` names the current one.
 
-        ``if_match`` None skips the comparison. Raises CatalogRejected, PreconditionFailed or
-        StoreError, each with nothing changed. Returns the revision and the warnings (with the
-        messages this upload leaves untranslated that the published catalog translated).
+        ``if_match`` None skips the comparison. An upload that leaves untranslated (empty or
+        missing) a message the current revision translates is refused (TranslationsWouldBeLost)
+        unless ``allow_removals``: a file cut short or made from an old copy never silently sends
+        patients back to English. With ``whole_locale_if_match``, ``if_match`` names the whole
+        locale's ETag instead of the domain's. Raises CatalogRejected, PreconditionFailed,
+        TranslationsWouldBeLost or StoreError, each with nothing changed. Returns the revision and
+        the warnings (with the removals, when allowed).
         """
         po, change, findings = self._prepared(locale, domain, data, action, translator, restored_from)
-        replaced: list[bytes] = []
+        removed: list[Finding] = []
 
         def plan(manifest: Manifest) -> list[NewRevision]:
             pointer = manifest.domains.get(domain)
-            current_etag = etag_of(pointer.hash) if pointer else None
+            current_etag = locale_etag(manifest) if whole_locale_if_match else etag_of(pointer.hash) if pointer else None
             if if_match is not None and not if_match_allows(if_match, current_etag):
                 raise PreconditionFailed(current_etag)
-            if pointer is not None:
-                replaced.append(self._po(locale, domain, pointer.revision))
+            before = _readable(self._po(locale, domain, pointer.revision)) if pointer else None
+            removed[:] = removed_translations(before, po, filename_of(locale, domain)) if before else []
+            if removed and not allow_removals:
+                raise TranslationsWouldBeLost(removed)
             return [change]
 
         _, (revision,) = self._commit(locale, plan)
         warnings = [finding for finding in findings if finding.severity != ERROR]
-        before = _readable(replaced[0]) if replaced else None
-        removed = removed_translations(before, po, filename_of(locale, domain)) if before else []
         return revision, warnings + removed
 
-    def publish_locale(self, locale: str, data: bytes, if_match: str | None, translator: str | None) -> tuple[list[Revision], list[Finding]]:
+    def publish_locale(self, locale: str, data: bytes, if_match: str | None, translator: str | None,
+                       allow_removals: bool = False) -> tuple[list[Revision], list[Finding]]:
         """Publish a whole-locale catalog: every domain whose part changed, in one commit.
 
         The upload is checked as one file (findings name its own lines), then cut into domains;
-        a domain with no entry in the upload is left as it is.
+        a domain with no entry in the upload is left as it is. Lost translations are refused as
+        for one domain.
         """
         filename = filename_of(locale, UI_DOMAIN)
         po, findings = read_and_check(data, filename, locale)
         if po is None or has_errors(findings):
             raise CatalogRejected(findings)
         parts = split_catalog(po)
-        replaced: dict[str, bytes] = {}
+        removed: list[Finding] = []
 
         def plan(manifest: Manifest) -> list[NewRevision]:
             current_etag = locale_etag(manifest)
             if if_match is not None and not if_match_allows(if_match, current_etag):
                 raise PreconditionFailed(current_etag)
             changes = []
+            removed.clear()
             for domain, part in parts.items():
                 pointer = manifest.domains.get(domain)
                 if pointer is not None and pointer.hash == content_hash(part):
                     continue
-                if pointer is not None:
-                    replaced[domain] = self._po(locale, domain, pointer.revision)
+                before = _readable(self._po(locale, domain, pointer.revision)) if pointer else None
+                if before:  # compared with the whole upload, so findings name its lines
+                    removed.extend(removed_translations(before, po, filename))
                 changes.append(self._prepared(locale, domain, part, "publish", translator)[1])
+            if removed and not allow_removals:
+                raise TranslationsWouldBeLost(removed)
             return changes
 
         _, revisions = self._commit(locale, plan)
         warnings = [finding for finding in findings if finding.severity != ERROR]
-        for domain, before in replaced.items():
-            old = _readable(before)
-            if old:  # compared with the whole upload, so findings name its lines
-                warnings += removed_translations(old, po, filename)
-        return revisions, warnings
+        return revisions, warnings + removed
 
     def restore(self, locale: str, revision_id: int, translator: str | None, if_match: str | None = None,
                 domain: str | None = None) -> Revision:
-        """Publish an earlier revision's catalog again, as a new revision (checked again first)."""
+        """Publish an earlier revision's catalog again, as a new revision (checked again first).
+
+        ``if_match`` names the current catalog of ``domain``, or of the whole locale when ``domain``
+        is None (the whole-locale route, whose client holds that ETag).
+        """
         revision = self.revision(locale, revision_id, domain)
         data = self._po(locale, revision.domain, revision.id)
+        # Going back to a revision is a decision to have what it had, fewer translations included.
         restored, _ = self.publish(locale, revision.domain, data, if_match, translator, action="restore",
-                                   restored_from=revision_id)
+                                   restored_from=revision_id, allow_removals=True,
+                                   whole_locale_if_match=domain is None)
         return restored
 
     def preview(self, served: LocaleCatalog, domain: str | None, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:

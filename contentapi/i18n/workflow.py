@@ -29,7 +29,7 @@ from babel.messages.pofile import write_po
 
 from contentapi.config import REPOSITORY_DIR
 from contentapi.i18n.catalogs import atomic_write, compile_po
-from contentapi.i18n.checks import Finding, has_errors, read_and_check
+from contentapi.i18n.checks import Finding, has_errors, message_key, read_and_check
 from contentapi.i18n.domains import (
     UI_DOMAIN,
     catalog_domains,
@@ -40,7 +40,7 @@ from contentapi.i18n.domains import (
     template_path,
 )
 from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info, to_babel_id, translatable_locale
-from contentapi.i18n.po import BOM, PoDecodeError, PoFile, PoSyntaxError, read_po
+from contentapi.i18n.po import BOM, PoDecodeError, PoFile, PoSyntaxError, read_po, shorten
 
 PROJECT = "contentapi"
 COPYRIGHT_HOLDER = "contentapi contributors"
@@ -329,9 +329,34 @@ class CompileReport:
     refused: dict[str, list[Finding]] = field(default_factory=dict)
 
 
-def compile_catalogs(translations_dir: Path, locales: list[str] | None = None, procedure: str | None = None) -> CompileReport:
+def lost_since_compiled(po: PoFile, mo_path: Path, filename: str) -> list[Finding]:
+    """Messages the existing .mo translates that the catalog now leaves empty or drops (as errors:
+    compiling them would silently send readers back to English)."""
+    from babel.messages.mofile import read_mo
+
+    try:
+        with open(mo_path, "rb") as handle:
+            before = read_mo(handle)
+    except (OSError, Exception):  # noqa: BLE001  (no .mo, or one that cannot be read: nothing to compare)
+        return []
+    kept = {message_key(entry) for entry in po.messages if entry.translated}
+    lost = []
+    for message in before:
+        msgid = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
+        if not msgid:
+            continue
+        key = (message.context, None) if message.context else (None, msgid)
+        if key not in kept:
+            hint = "translated in the compiled catalog but empty or missing now; compile --allow-removals to accept"
+            lost.append(Finding(filename, 1, message.context, "translation-removed", "error", hint, shorten(msgid, 80)))
+    return lost
+
+
+def compile_catalogs(translations_dir: Path, locales: list[str] | None = None, procedure: str | None = None,
+                     allow_removals: bool = False) -> CompileReport:
     """``contentapi i18n compile``: check, then compile each catalog atomically next to its .po;
-    a catalog with errors is refused and its existing .mo left as it was.
+    a catalog with errors, or one that would lose translations its .mo has (unless
+    ``allow_removals``), is refused and its existing .mo left as it was.
 
     The service does not read these files (it serves published revisions); they are for other
     gettext tools, and the command is how a catalog is proved compilable before it is committed.
@@ -346,6 +371,10 @@ def compile_catalogs(translations_dir: Path, locales: list[str] | None = None, p
             po, findings = read_and_check(po_path.read_bytes(), str(po_path), locale)
             if po is None or has_errors(findings):
                 report.refused[name] = [finding for finding in findings if finding.severity == "error"]
+                continue
+            lost = [] if allow_removals else lost_since_compiled(po, po_path.with_suffix(".mo"), str(po_path))
+            if lost:
+                report.refused[name] = lost
                 continue
             atomic_write(po_path.with_suffix(".mo"), compile_po(po, locale))
             report.compiled.append(name)

@@ -11,6 +11,7 @@ The work is done by ``contentapi.i18n.publishing`` and ``contentapi.i18n.tokens`
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from flask import Response, current_app, jsonify, request
@@ -24,6 +25,7 @@ from contentapi.i18n.publishing import (
     NoCatalog,
     PreconditionFailed,
     Publisher,
+    TranslationsWouldBeLost,
     UnknownRevision,
 )
 from contentapi.i18n.revisions import Revision, StoreError
@@ -37,6 +39,9 @@ blueprint = make_blueprint("translations", __name__, json_errors=True, cors=True
 PO_MEDIA_TYPE = "text/x-gettext-translation"
 ACCEPTED_MEDIA_TYPES = {PO_MEDIA_TYPE, "text/x-po", "application/x-po", "application/x-gettext", "text/plain"}
 REALM = 'Bearer realm="contentapi translations"'
+MO_MAGIC = (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")  # a compiled catalog, either byte order
+ALLOW_REMOVALS_HEADER = "X-Allow-Removals"
+_STRONG_ETAG = re.compile(r'"[^"]*"')
 # The three catalogs of a locale: URL below /api/v1/translations/<locale>, and how views name it.
 CATALOGS = {"locale": "", "interface": "/interface", "procedure": "/procedures/<slug>"}
 
@@ -115,6 +120,17 @@ def uploaded_catalog() -> bytes:
     data = request.stream.read(limit + 1)
     if len(data) > limit:
         raise too_large
+    if data.startswith(MO_MAGIC):
+        raise Problem(415, "A compiled catalog was sent",
+                      "This is a compiled catalog (.mo); send the .po file it was compiled from.")
+    if not data.strip():
+        raise Problem(400, "The catalog arrived empty",
+                      "The request had no catalog in it. Send the file's bytes as they are: "
+                      "curl --data-binary @es.po (curl's --data would strip its newlines).")
+    if b"\n" not in data.strip():
+        raise Problem(400, "The catalog arrived on one line",
+                      "A .po file has one entry per line, but this arrived on a single line: it was sent "
+                      "with its newlines stripped. Send it with curl --data-binary @es.po, not --data.")
     return data
 
 
@@ -165,6 +181,8 @@ def publishing_problems(locale: str):
         raise rejected(error) from None
     except PreconditionFailed as error:
         raise stale(error) from None
+    except TranslationsWouldBeLost as error:
+        raise would_lose(error) from None
     except StoreError as error:
         raise storage_problem(error) from None
     except NoCatalog:
@@ -189,7 +207,7 @@ def published(locale: str, revisions: list[Revision], etag: str | None, warnings
 
 
 def required_if_match(locale: str) -> str:
-    """The If-Match header, or 428."""
+    """The If-Match header: 428 without one, 400 when it is not the ETag as sent (quotes included)."""
     if_match = request.headers.get("If-Match")
     if not if_match:
         raise Problem(
@@ -198,7 +216,35 @@ def required_if_match(locale: str) -> str:
             "Send 'If-Match' with the ETag of the catalog you edited (from GET /api/v1/translations/"
             f"{locale}...), so a publish never overwrites someone else's.",
         )
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if if_match.strip() != "*" and not all(_STRONG_ETAG.fullmatch(tag) for tag in tags):
+        raise Problem(
+            400,
+            "Malformed If-Match",
+            "Send the ETag exactly as the GET answered it, double quotes included, e.g. If-Match: "
+            '"6f4c3785283983baf8557b36aaa500489e36e6a8" (a weak W/ tag or one without quotes never matches).',
+        )
     return if_match
+
+
+def allows_removals() -> bool:
+    """True when the request says an upload may leave translated messages untranslated."""
+    values = (request.args.get("allow-removals", ""), request.headers.get(ALLOW_REMOVALS_HEADER, ""))
+    return any(value.strip().lower() in ("true", "1", "yes") for value in values)
+
+
+def would_lose(error: TranslationsWouldBeLost) -> Problem:
+    """409 naming the first messages the upload would leave untranslated."""
+    shown = ", ".join(finding.msgctxt or repr(finding.msgid) for finding in error.findings[:3])
+    more = f" and {len(error.findings) - 3} more" if len(error.findings) > 3 else ""
+    return Problem(
+        409,
+        "Translations would be lost",
+        f"This upload leaves {len(error.findings)} message(s) untranslated that the published catalog translates "
+        f"({shown}{more}): was the file cut short, or made from an older copy? Nothing was changed. To publish "
+        f"it anyway, send it again with ?allow-removals=true (or the header {ALLOW_REMOVALS_HEADER}: true).",
+        findings=[finding.to_dict() for finding in error.findings],
+    )
 
 
 def get_catalog(locale: str, slug: str | None = None, interface: bool = False):
@@ -226,10 +272,11 @@ def put_catalog(locale: str, slug: str | None = None, interface: bool = False):
     data = uploaded_catalog()
     with publishing_problems(locale):
         if domain is None:
-            revisions, warnings = publisher().publish_locale(locale, data, if_match, translator.name)
+            revisions, warnings = publisher().publish_locale(locale, data, if_match, translator.name, allows_removals())
             _, etag = publisher().current_locale(locale)
         else:
-            revision, warnings = publisher().publish(locale, domain, data, if_match, translator.name)
+            revision, warnings = publisher().publish(locale, domain, data, if_match, translator.name,
+                                                     allow_removals=allows_removals())
             revisions, etag = [revision], revision.etag
     current_app.logger.info("catalog %s/%s published by %s as revisions %s", locale, domain or "*", translator.name,
                             [revision.id for revision in revisions])
@@ -249,7 +296,8 @@ def list_revisions(locale: str, slug: str | None = None, interface: bool = False
 
 
 def restore_revision(locale: str, revision_id: str, slug: str | None = None, interface: bool = False):
-    """Publish an earlier revision again, as a new revision (If-Match optional)."""
+    """Publish an earlier revision again, as a new revision; If-Match (the ETag of the catalog it
+    replaces) is required, so a restore never silently undoes a colleague's publish."""
     locale = catalog_locale(locale)
     domain = catalog_domain(slug, interface)
     translator = authorize(locale)
@@ -258,9 +306,10 @@ def restore_revision(locale: str, revision_id: str, slug: str | None = None, int
     )
     if not revision_id.isascii() or not revision_id.isdigit() or len(revision_id) > 9:
         raise unknown
+    if_match = required_if_match(locale)
     try:
         with publishing_problems(locale):
-            revision = publisher().restore(locale, int(revision_id), translator.name, request.headers.get("If-Match"), domain)
+            revision = publisher().restore(locale, int(revision_id), translator.name, if_match, domain)
     except UnknownRevision:
         raise unknown from None
     current_app.logger.info("catalog %s/%s restored to revision %s by %s", locale, revision.domain, revision_id,

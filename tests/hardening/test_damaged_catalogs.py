@@ -128,7 +128,7 @@ def test_damage_while_serving_never_fails_a_request(published, tmp_path, files):
             # Restored: every worker takes revision 3 again on its own (it tries damaged domains again).
             wait_until(lambda: all(health(server.port)["status"] == "ok" for _ in range(8))
                        and {title(server.port) for _ in range(8)} == {(200, NEW_TITLE)},
-                       timeout=20, message="every worker back on revision 3")
+                       timeout=40, message="every worker back on revision 3")
         log = server.log_path.read_text(errors="replace")
         if files == "mo+po":
             assert f"revision 3 of es/{SLUG}.mo" in log and "serving revision 2 instead" in log

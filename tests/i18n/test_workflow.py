@@ -250,3 +250,26 @@ def test_migrate_cuts_a_single_catalog_per_procedure_losing_nothing(tmp_path):
         assert [block.context for block in after[1].obsolete] == [f"{SLUG}/old"]
         assert all(po.header_fields["Language"] == before.header_fields["Language"] for po in after)
     assert migrate(translations) == []  # nothing left to do
+
+
+def test_compile_refuses_a_catalog_that_would_lose_translations_unless_allowed(own_translations):
+    po_path = catalog_path(own_translations, "es", SLUG)
+    mo_path = po_path.with_suffix(".mo")
+    before = mo_path.read_bytes()
+    text = po_path.read_text(encoding="utf-8")
+    cut = text[: text.index(f'msgctxt "{SLUG}/risks/heading"')]  # a file cut short: the risks are gone
+    po_path.write_text(cut, encoding="utf-8")
+    report = compile_catalogs(own_translations, ["es"], SLUG)
+    lost = report.refused[f"es/{SLUG}"]
+    assert {f.msgctxt for f in lost} == {f"{SLUG}/risks/heading", f"{SLUG}/risks/1", f"{SLUG}/risks/2", f"{SLUG}/risks/3"}
+    assert all(f.check == "translation-removed" and f.severity == "error" for f in lost)
+    assert mo_path.read_bytes() == before
+    assert compile_catalogs(own_translations, ["es"], SLUG, allow_removals=True).compiled == [f"es/{SLUG}"]
+
+
+def test_changed_english_is_not_a_lost_translation(own_translations, tmp_path):
+    """After an English change, update keeps the old translation fuzzy under the new msgid: compiling
+    (and publishing) it is not refused, although that block is English until it is revised."""
+    extract(own_translations, edited_content(tmp_path))
+    update(own_translations)
+    assert not compile_catalogs(own_translations).refused

@@ -169,8 +169,9 @@ def test_put_statuses_and_nothing_changes(translators, spec, url):
     stale = translators.put(renamed(body), '"0000"', url)
     assert stale.status == 412 and stale.headers["ETag"] == etag
     validate(spec, "/api/v1/translations/{locale}", "put", 412, stale.json(), "application/problem+json")
-    weak = translators.put(renamed(body), "W/" + etag, url)
-    assert weak.status == 412
+    for malformed in ("W/" + etag, etag.strip('"'), f"{etag}, W/{etag}"):
+        refused = translators.put(renamed(body), malformed, url)
+        assert refused.status == 400 and "exactly as the GET answered it" in refused.json()["detail"], malformed
     assert translators.fetch(url) == (body, etag)
     assert translators.history() == history
     assert translators.heading() == HEADING_ES
@@ -227,15 +228,44 @@ def test_publish_serves_the_new_text_and_records_a_revision(translators, spec, u
     assert [revision["action"] for revision in imports] == ["import", "import"]
 
 
-def test_publish_warns_about_translations_the_upload_would_lose(translators):
-    body, etag = translators.fetch()
+@pytest.mark.parametrize("url", CATALOGS)
+def test_an_upload_that_would_lose_translations_is_refused_unless_allowed(translators, spec, url):
+    body, etag = translators.fetch(url)
+    history = translators.history()
     emptied = body.replace(f'msgstr "{HEADING_ES}"'.encode(), b'msgstr ""')
-    response = translators.put(emptied, etag)
-    assert response.status == 200
-    removed = [w for w in response.json()["warnings"] if w["check"] == "translation-removed"]
+    refused = translators.put(emptied, etag, url)
+    assert refused.status == 409
+    problem = refused.json()
+    validate(spec, "/api/v1/translations/{locale}", "put", 409, problem, "application/problem+json")
+    assert f"{SLUG}/overview/heading" in problem["detail"] and "allow-removals=true" in problem["detail"]
+    assert [f["msgctxt"] for f in problem["findings"]] == [f"{SLUG}/overview/heading"]
+    assert translators.fetch(url) == (body, etag) and translators.history() == history
+    # A file cut off before its last two sections: the six entries it lost are named.
+    cut = body[: body.index(f'msgctxt "{SLUG}/aftercare/heading"'.encode())]
+    truncated = translators.put(cut, etag, url)
+    assert truncated.status == 409 and len(truncated.json()["findings"]) == 6
+    allowed = translators.call("PUT", f"{url}?allow-removals=true", translators.maria, emptied,
+                               Content_Type=PO, If_Match=etag)
+    assert allowed.status == 200
+    removed = [w for w in allowed.json()["warnings"] if w["check"] == "translation-removed"]
     assert [w["msgctxt"] for w in removed] == [f"{SLUG}/overview/heading"]
     assert emptied.decode().splitlines()[removed[0]["line"] - 1].startswith("msgctxt")
     assert translators.heading() == "Overview"
+    with_header = translators.call("PUT", url, translators.maria, cut, Content_Type=PO,
+                                   If_Match=translators.fetch(url)[1], X_Allow_Removals="true")
+    assert with_header.status == 200
+
+
+def test_what_a_person_sent_wrong_gets_a_message_for_a_person(translators):
+    body, etag = translators.fetch(PROCEDURE)
+    mo = catalog_path(translators.translations, "es", SLUG).with_suffix(".mo").read_bytes()
+    compiled = translators.put(mo, etag, PROCEDURE)
+    assert compiled.status == 415 and "send the .po" in compiled.json()["detail"]
+    empty = translators.put(b"", etag, PROCEDURE)
+    assert empty.status == 400 and "--data-binary" in empty.json()["detail"]
+    one_line = translators.put(body.replace(b"\n", b" "), etag, PROCEDURE)
+    assert one_line.status == 400 and "one line" in one_line.json()["title"] and "--data-binary" in one_line.json()["detail"]
+    assert translators.fetch(PROCEDURE) == (body, etag)
 
 
 @pytest.mark.parametrize("url", CATALOGS)
@@ -262,7 +292,11 @@ def test_restore_rolls_back_as_a_new_revision(translators, spec, url):
     body, etag = translators.fetch(url)
     assert translators.put(renamed(body), etag, url).status == 200
     assert translators.heading() == "Resumen"
-    response = translators.call("POST", f"{url}/revisions/2/restore", translators.maria)
+    _, published_etag = translators.fetch(url)
+    assert translators.call("POST", f"{url}/revisions/2/restore", translators.maria).status == 428
+    stale = translators.call("POST", f"{url}/revisions/2/restore", translators.maria, If_Match=etag)
+    assert stale.status == 412  # the catalog changed since that ETag: a colleague's publish is never undone
+    response = translators.call("POST", f"{url}/revisions/2/restore", translators.maria, If_Match=published_etag)
     assert response.status == 200
     validate(spec, "/api/v1/translations/{locale}/revisions/{revision_id}/restore", "post", 200, response.json())
     assert translators.heading() == HEADING_ES
@@ -270,12 +304,11 @@ def test_restore_rolls_back_as_a_new_revision(translators, spec, url):
     history = translators.history()
     assert [(r["id"], r["action"], r["restored_from"]) for r in history] == [
         (4, "restore", 2), (3, "publish", None), (2, "import", None), (1, "import", None)]
-    assert translators.call("POST", f"{url}/revisions/99/restore", translators.maria).status == 404
+    current = translators.fetch(url)[1]
+    assert translators.call("POST", f"{url}/revisions/99/restore", translators.maria, If_Match=current).status == 404
     assert translators.call("POST", f"{url}/revisions/abc/restore", translators.maria).status == 404
-    stale = translators.call("POST", f"{url}/revisions/3/restore", translators.maria, If_Match='"old"')
-    assert stale.status == 412
     # A procedure's route knows only its own revisions: the interface's revision 1 is not one of them.
-    assert translators.call("POST", f"{PROCEDURE}/revisions/1/restore", translators.maria).status == 404
+    assert translators.call("POST", f"{PROCEDURE}/revisions/1/restore", translators.maria, If_Match=current).status == 404
 
 
 @pytest.mark.parametrize("url", CATALOGS)
@@ -335,4 +368,4 @@ def test_a_read_only_store_is_503(translators, tmp_path):
 def test_problem_documents_are_json(translators):
     response = translators.call("PUT", "/api/v1/translations/es", translators.maria, b"x", If_Match='"a"', Content_Type=PO)
     assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert json.loads(response.body)["status"] == 422
+    assert json.loads(response.body)["status"] == 400
