@@ -1,4 +1,4 @@
-"""Benchmark 6: each worker's memory under traffic whose headers are all unique.
+"""Benchmark 7: each worker's memory under traffic whose headers are all unique.
 
 A cache keyed on every request header grows with every distinct header it is sent: 48 -> 636 MiB
 per worker after ~800 requests of 760 KB headers, before the response cache keyed on Vary. Here

@@ -86,6 +86,7 @@ def test_scale_rounds_alternate_their_order():
     (["audit", "--repeat", "two"], "--repeat: 'two' is not a whole number"),
     (["api", "--duration", "-1"], "--duration: must be more than 0 seconds"),
     (["publish", "--duration", "nan"], "--duration: must be more than 0 seconds"),
+    (["checks", "--repeat", "0"], "--repeat: must be at least 1"),
 ])
 def test_bad_numbers_are_refused_before_anything_starts(arguments, complaint):
     """A count or duration that cannot work is a usage error at once, not a traceback minutes later."""
