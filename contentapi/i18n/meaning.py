@@ -7,7 +7,7 @@
 - **Negation**: the English says "not" / "no" / "never" and the translation has no negation of its
   language, or the reverse ("no retome" became "retome").
 - **Language**: a translation that reads as another language than the catalog's, by the audit's
-  offline language guess (``audits.language``), sharpened for Latin-script catalogs by comparing
+  offline language guess (``contentapi.i18n.language``, which the audit uses too), sharpened for Latin-script catalogs by comparing
   the words only the catalog's language and only a rival language use.
 
 Plain Python, no Flask. Every function reads its text in one pass; none raises on any text.
@@ -25,7 +25,7 @@ from babel.core import UnknownLocaleError
 from babel.numbers import format_decimal
 from babel.units import format_compound_unit, format_unit, get_unit_name
 
-from audits.language import COMMON_WORDS, guess_language, primary
+from contentapi.i18n.language import COMMON_WORDS, guess_language, primary
 from contentapi.i18n.features import number_spans
 from contentapi.i18n.locales import to_babel_id
 
