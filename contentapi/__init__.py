@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         pages,
         partners,
         response_cache,
+        reviews,
         security,
         static,
         translations,
@@ -53,7 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
-    for area in (api, pages, embed, oembed, translations):
+    for area in (api, pages, embed, oembed, translations, reviews):
         app.register_blueprint(area.blueprint)
     static.init_app(app)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask

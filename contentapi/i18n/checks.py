@@ -51,6 +51,7 @@ from contentapi.i18n.markup import (
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id, translatable_locale
 from contentapi.i18n.meaning import language_name, negation_differs, reads_as, unit_changes
 from contentapi.i18n.po import PoDecodeError, PoEntry, PoFile, PoSyntaxError, read_po, shorten
+from contentapi.i18n.review import parse_review
 
 ERROR = "error"
 WARNING = "warning"
@@ -86,6 +87,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "plural-table": (WARNING, "nplurals differs from Babel's CLDR table for the language (the header is what gettext uses)"),
     "unknown-check": (WARNING, "a suppression comment names a check that does not exist or is an error"),
     "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
+    "review": (WARNING, "a '# contentapi: review=' comment cannot be read (the message counts as translated, not reviewed)"),
 }
 
 # The flags under which msgfmt -c reads every % as a directive.
@@ -264,6 +266,10 @@ class _Checker:
         if not self.spend(ENTRY_COST, entry):
             return
         ignored = suppressed_checks(entry)
+        _, problem = parse_review(entry.translator_comments)
+        if problem:
+            self.add("review", entry.line, f"the review comment is ignored: {problem}; leave review comments to "
+                     "'contentapi i18n review' (or the reviews API)", entry, ignored)
         for kind, names in (("is an error and cannot be silenced", ignored & ERRORS), ("is not a check id", ignored - set(CHECKS))):
             if names:
                 self.add("unknown-check", entry.line, f"ignore={describe(Counter(names))} {kind}; see contentapi i18n check --list", entry)

@@ -238,6 +238,150 @@ def pull_command(locales: tuple[str, ...], force: bool) -> None:
     click.echo(f"pulled: {len(written)} catalogs written, {len(kept)} left alone")
 
 
+def _locale_argument(name: str) -> str:
+    code = translatable_locale(name)
+    if code is None:
+        raise click.UsageError(f"{name!r} is not a translatable locale ({', '.join(SUPPORTED_LOCALES[1:])})")
+    return code
+
+
+def _reviewer_token(locale: str):
+    """The reviewer a token names: CONTENTAPI_TOKEN, else asked for (hidden) on a terminal; verified
+    against the TOKENS file like the HTTP API (a reviewer or admin role, scoped to the locale)."""
+    import os
+
+    from contentapi.i18n.tokens import REVIEWER, TokenError, TokenStore
+
+    path = current_app.config.get("TOKENS")
+    if not path:
+        fail("set CONTENTAPI_TOKENS to the tokens file: a review is recorded under a reviewer's token")
+    token = os.environ.get("CONTENTAPI_TOKEN")
+    if not token:
+        if not sys.stdin.isatty():
+            fail("set CONTENTAPI_TOKEN to your reviewer token (or run this on a terminal to be asked for it)")
+        token = click.prompt("Your reviewer token", hide_input=True)
+    try:
+        reviewer = TokenStore(path).verify(token.strip())
+    except TokenError as error:
+        fail(str(error))
+    if reviewer is None:
+        fail("that token is not valid (missing, wrong or revoked)")
+    if not reviewer.may_publish(locale) or not reviewer.has_role(REVIEWER):
+        fail(f"the token of {reviewer.name} may not review {locale} (it needs the reviewer role and the locale)")
+    return reviewer
+
+
+@i18n.command("review")
+@click.argument("locale")
+@procedure_option
+@click.option("--interface", is_flag=True, help="The interface catalog.")
+@click.option("--message", "-m", "messages", multiple=True, metavar="MSGCTXT", help="One message (repeatable).")
+@click.option("--review", "action", flag_value="review", help="Mark reviewed.")
+@click.option("--approve", "action", flag_value="approve", help="Mark approved (reviewed too, when it was not).")
+@click.option("--reject", "action", flag_value="reject", help="Send back: needs-review, reviewers forgotten.")
+@click.option("--back-translation", "back", multiple=True, metavar="MSGCTXT=TEXT",
+              help="Attach a back-translation to a message (repeatable; TEXT may hold \\n for line breaks).")
+@click.option("--json", "as_json", is_flag=True, help="List as JSON.")
+def review_command(locale: str, procedure: str | None, interface: bool, messages: tuple[str, ...], action: str | None,
+                   back: tuple[str, ...], as_json: bool) -> None:
+    """List review states of LOCALE's published catalogs, or review, approve or reject messages.
+
+    Without --review/--approve/--reject or --back-translation, lists each message's state. With one,
+    needs a reviewer token (CONTENTAPI_TOKEN, or asked for): the review is recorded under its name
+    and today's date, published as new revisions of the store, as over HTTP (POST
+    /api/v1/translations/LOCALE/reviews). Nobody reviews or approves a message they translated.
+    """
+    from contentapi.delivery.factory import EXTENSION
+    from contentapi.i18n.domains import UI_DOMAIN, domain_of
+    from contentapi.i18n.po import read_po
+    from contentapi.i18n.publishing import NoCatalog, PublishError, ReviewRefused
+    from contentapi.i18n.review import ReviewRequest, review_of, state_of
+    from contentapi.i18n.revisions import StoreError
+
+    locale = _locale_argument(locale)
+    publisher = current_app.extensions[EXTENSION].publisher
+    backs = {}
+    for item in back:
+        context, sep, text = item.partition("=")
+        if not sep or not context:
+            raise click.UsageError(f"--back-translation takes MSGCTXT=TEXT, not {item[:40]!r}")
+        backs[context] = text.replace("\\n", "\n")
+    if action is None and not backs:
+        try:
+            manifest = publisher.store.manifest(locale)
+            domains = [procedure] if procedure else [UI_DOMAIN] if interface else sorted(manifest.domains)
+            rows = []
+            for domain in domains:
+                if domain not in manifest.domains:
+                    continue
+                for entry in read_po(publisher.current(locale, domain)[0]).messages:
+                    if messages and entry.context not in messages:
+                        continue
+                    review = review_of(entry)
+                    marks = {name: (str(getattr(review, name)) if review and getattr(review, name) else None)
+                             for name in ("translated", "reviewed", "approved")}
+                    rows.append({"domain": domain, "msgctxt": entry.context, "msgid": entry.msgid,
+                                 "state": state_of(entry, review), **marks,
+                                 "back_translation": review.back_translation if review else None})
+        except (OSError, StoreError, NoCatalog) as error:
+            fail(f"cannot read the published catalogs: {getattr(error, 'detail', None) or error}")
+        if as_json:
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        for row in rows:
+            who = "; ".join(f"{name} {row[name]}" for name in ("translated", "reviewed", "approved") if row[name])
+            click.echo(f"{row['state']:<13} {row['msgctxt'] or row['msgid'][:40]}" + (f"  ({who})" if who else ""))
+        return
+    if not (procedure or interface or messages or backs):
+        raise click.UsageError("name what to review: --procedure SLUG, --interface or --message MSGCTXT")
+    requests: dict[str, ReviewRequest] = {}
+    if procedure:
+        requests.setdefault(procedure, ReviewRequest(action)).everything = action is not None
+    if interface:
+        requests.setdefault(UI_DOMAIN, ReviewRequest(action)).everything = action is not None
+    for context in messages:
+        requests.setdefault(domain_of(context), ReviewRequest(action)).contexts.add(context)
+    for context, text in backs.items():
+        requests.setdefault(domain_of(context), ReviewRequest(action)).back_translations[context] = text
+    reviewer = _reviewer_token(locale)
+    try:
+        revisions, changed, warnings, _ = publisher.review(locale, requests, reviewer.name, None)
+    except ReviewRefused as error:
+        fail(f"refused: {error.error.message}; nothing was changed")
+    except (PublishError, OSError, StoreError) as error:
+        fail(f"cannot review: {getattr(error, 'detail', None) or error}")
+    for finding in warnings:
+        click.echo(finding.format(), err=True)
+    for item in changed:
+        click.echo(f"{item.previous_state} -> {item.state}  {item.msgctxt or item.msgid[:40]}")
+    click.echo(f"{len(changed)} messages changed; revisions {', '.join(str(r.id) for r in revisions) or 'none'} "
+               f"published by {reviewer.name}")
+
+
+@i18n.command("policy")
+@click.argument("locale", required=False)
+@click.argument("serve", required=False, type=click.Choice(["approved", "translated"]))
+@directory_option
+def policy_command(locale: str | None, serve: str | None, directory: Path | None) -> None:
+    """Show what readers of each locale get, or set LOCALE's policy (translations/<locale>/locale.toml):
+    approved (only approved translations; English for the rest) or translated (every translation
+    that passes the checks, with a notice while any is not approved). Servers read it at start-up."""
+    from contentapi.i18n.review import PolicyError, policies, write_policy
+
+    folder = translations_folder(directory)
+    if serve is not None:
+        code = _locale_argument(locale)
+        click.echo(f"wrote {write_policy(folder, code, serve)}: {code} serves {serve} (restart the servers)")
+        return
+    codes = (_locale_argument(locale),) if locale else SUPPORTED_LOCALES[1:]
+    try:
+        found = policies(folder, codes, current_app.config.get("TRANSLATION_POLICY", ""))
+    except PolicyError as error:
+        fail(str(error))
+    for code, value in found.items():
+        click.echo(f"{code}\t{value}")
+
+
 @click.group("tokens", cls=AppGroup)
 @click.option("--file", "token_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Tokens file (default: the TOKENS setting, CONTENTAPI_TOKENS).")
@@ -255,20 +399,23 @@ def tokens(context: click.Context, token_file: Path | None) -> None:
 
 @tokens.command("add")
 @click.argument("name")
-@click.option("--locales", required=True, help="Comma-separated locales this token may publish, e.g. es,ar.")
+@click.option("--locales", required=True, help="Comma-separated locales this token may work on, e.g. es,ar.")
+@click.option("--roles", default="translator", show_default=True,
+              help="Comma-separated roles: translator (publish text), reviewer (review and approve), admin (both).")
 @click.pass_obj
-def tokens_add(store, name: str, locales: str) -> None:
-    """Create a token for translator NAME and print it once (only its hash is stored)."""
-    from contentapi.i18n.tokens import TokenError, parse_locales
+def tokens_add(store, name: str, locales: str, roles: str) -> None:
+    """Create a token for NAME and print it once (only its hash is stored). NAME is who revisions and
+    reviews are recorded as, and what readers' documents show as translator or reviewer."""
+    from contentapi.i18n.tokens import TokenError, parse_locales, parse_roles
 
     try:
-        token = store.add(name, parse_locales(locales))
+        token = store.add(name, parse_locales(locales), parse_roles(roles))
     except TokenError as error:
         fail(str(error))
     except OSError as error:
         fail(f"cannot write {store.path}: {error.strerror or error}")
     click.echo(token)
-    click.echo(f"token for {name} ({locales}) created; it is shown only this once", err=True)
+    click.echo(f"token for {name} ({locales}; {roles}) created; it is shown only this once", err=True)
 
 
 @tokens.command("revoke")
@@ -295,7 +442,7 @@ def tokens_list(store) -> None:
 
     try:
         for entry in store.names():
-            click.echo(f"{entry['name']}\t{','.join(entry['locales'] or [])}\t{entry['created']}")
+            click.echo(f"{entry['name']}\t{','.join(entry['locales'] or [])}\t{','.join(entry['roles'])}\t{entry['created']}")
     except TokenError as error:
         fail(str(error))
 
