@@ -160,7 +160,7 @@ def stats_command(directory: Path | None, procedure: str | None, as_json: bool) 
 def check_command(targets: tuple[str, ...], directory: Path | None, procedure: str | None, output_format: str,
                   list_checks: bool) -> None:
     """Check catalogs (every locale, or the LOCALEs and .po FILEs given). Exit 0 clean, 1 errors, 2 usage."""
-    from contentapi.i18n.checks import CHECKS, check_po_file, has_errors, summary
+    from contentapi.i18n.checks import CHECKS, check_po_file, has_errors, locale_from_path, summary
     from contentapi.i18n.domains import catalog_domains, catalog_path
 
     if list_checks:
@@ -183,7 +183,7 @@ def check_command(targets: tuple[str, ...], directory: Path | None, procedure: s
             raise click.UsageError(f"{target!r} is neither a served locale ({', '.join(SUPPORTED_LOCALES[1:])}) nor a file")
     findings = []
     for path, code in files:
-        findings.extend(check_po_file(path, code))
+        findings.extend(check_po_file(path, code, termbase_for(folder, code or locale_from_path(path))))
     if output_format == "json":
         document = {"files": [str(path) for path, _ in files], **summary(findings), "findings": [f.to_dict() for f in findings]}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -193,6 +193,19 @@ def check_command(targets: tuple[str, ...], directory: Path | None, procedure: s
         counts = summary(findings)
         click.echo(f"{len(files)} catalogs: {counts['errors']} errors, {counts['warnings']} warnings", err=True)
     sys.exit(1 if has_errors(findings) else 0)
+
+
+def termbase_for(folder: Path, locale: str | None):
+    """A locale's termbase in a translations folder, for the terminology check (None: no check);
+    a termbase that cannot be read stops the command in one line."""
+    from contentapi.i18n.terms import TermbaseError, load_termbase
+
+    if locale is None:
+        return None
+    try:
+        return load_termbase(folder, locale)
+    except (TermbaseError, OSError) as error:
+        fail(f"cannot read the termbase: {error}")
 
 
 @i18n.command("migrate")
@@ -380,6 +393,76 @@ def policy_command(locale: str | None, serve: str | None, directory: Path | None
         fail(str(error))
     for code, value in found.items():
         click.echo(f"{code}\t{value}")
+
+
+@i18n.group("terms", cls=AppGroup)
+def terms() -> None:
+    """Termbases (TBX): import and export the preferred and deprecated translations of terms."""
+
+
+@terms.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable; default: every locale the file has).")
+@click.option("--replace", is_flag=True, help="Replace each locale's termbase instead of merging into it.")
+@directory_option
+def terms_import(file: Path, locales: tuple[str, ...], replace: bool, directory: Path | None) -> None:
+    """Read a TBX file (v2 or v3, any number of languages) into each locale's termbase.
+
+    A concept with the same id (else the same preferred English term) takes the file's terms for
+    that locale; other concepts are kept, unless --replace.
+    """
+    from contentapi.i18n.catalogs import atomic_write
+    from contentapi.i18n.terms import Termbase, TermbaseError, read_tbx, termbase_path, write_tbx
+
+    folder = translations_folder(directory)
+    try:
+        imported = read_tbx(file.read_bytes(), str(file))
+    except (TermbaseError, OSError) as error:
+        fail(str(error))
+    codes = [_locale_argument(name) for name in locales] or sorted(imported.languages() - {"en"})
+    if not codes:
+        fail(f"{file}: no concept has terms in a served locale")
+    for code in codes:
+        path = termbase_path(folder, code)
+        part = imported.for_locale(code)
+        try:
+            current = Termbase() if replace or not path.exists() else read_tbx(path.read_bytes(), str(path))
+        except TermbaseError as error:
+            fail(f"{error} (use --replace to start it again)")
+        merged = current.merged(part)
+        atomic_write(path, write_tbx(merged, 2, f"contentapi termbase: English and {code}"))
+        click.echo(f"{path}: {len(part.concepts)} concepts imported, {len(merged.concepts)} in all")
+
+
+@terms.command("export")
+@click.option("--locale", "locales", multiple=True, help="Only this locale (repeatable; default: every locale).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here (default: standard output).")
+@click.option("--tbx-version", type=click.Choice(["2", "3"]), default="2", show_default=True,
+              help="2: <martif> (ISO 30042:2008, what most CAT tools import); 3: <tbx> (ISO 30042:2019).")
+@directory_option
+def terms_export(locales: tuple[str, ...], output: Path | None, tbx_version: str, directory: Path | None) -> None:
+    """Write the termbases of the locales as one multilingual TBX file (concepts merged by id)."""
+    from contentapi.i18n.catalogs import atomic_write
+    from contentapi.i18n.terms import Termbase, TermbaseError, read_tbx, termbase_path, write_tbx
+
+    folder = translations_folder(directory)
+    codes = [_locale_argument(name) for name in locales] or list(SUPPORTED_LOCALES[1:])
+    merged = Termbase()
+    for code in codes:
+        path = termbase_path(folder, code)
+        if not path.exists():
+            continue
+        try:
+            merged = merged.merged(read_tbx(path.read_bytes(), str(path)).for_locale(code))
+        except TermbaseError as error:
+            fail(str(error))
+    data = write_tbx(merged, int(tbx_version), f"contentapi termbase: English and {', '.join(codes)}")
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        atomic_write(output, data)
+        click.echo(f"wrote {output}: {len(merged.concepts)} concepts", err=True)
 
 
 @click.group("tokens", cls=AppGroup)

@@ -123,13 +123,13 @@ def filename_of(locale: str, domain: str) -> str:
     return f"{to_babel_id(locale)}/LC_MESSAGES/{domain}.po"
 
 
-def checked_and_compiled(locale: str, data: bytes, filename: str) -> tuple[PoFile, bytes, list[Finding]]:
+def checked_and_compiled(locale: str, data: bytes, filename: str, termbase=None) -> tuple[PoFile, bytes, list[Finding]]:
     """An upload read once, checked, compiled and loaded: (parsed, .mo bytes, findings).
 
     CatalogRejected when it has errors or, should gettext still refuse what passed the checks,
     cannot be compiled or loaded: a rejection, never a crash.
     """
-    po, findings = read_and_check(data, filename, locale)
+    po, findings = read_and_check(data, filename, locale, termbase)
     if po is None or has_errors(findings):
         raise CatalogRejected(findings)
     return po, _compiled(po, locale, filename), findings
@@ -174,6 +174,7 @@ class Publisher:
         self.translations_dir = Path(translations_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._templates: dict[str, tuple[tuple, set]] = {}
+        self._termbase_errors: set[str] = set()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -240,11 +241,25 @@ class Publisher:
             return {}
         return {**catalog_stats(po, locale, self.template_keys(domain)).to_dict(), "review": counts(po)}
 
+    def termbase(self, locale: str):
+        """The locale's termbase in the translations folder (read again only when its file changed), or
+        None. One that cannot be read turns the terminology check off (logged once): a termbase is
+        advice, never a reason to refuse a catalog."""
+        from contentapi.i18n.terms import TermbaseError, load_termbase
+
+        try:
+            return load_termbase(self.translations_dir, locale)
+        except (TermbaseError, OSError) as error:
+            if str(error) not in self._termbase_errors:
+                self._termbase_errors.add(str(error))
+                logger.error("termbase not used (the terminology check is off for %s): %s", locale, error)
+            return None
+
     # -- writing -------------------------------------------------------------------------------
 
     def _prepared(self, locale: str, domain: str, data: bytes, action: str, translator: str | None,
                   restored_from: int | None = None) -> tuple[PoFile, NewRevision, list[Finding]]:
-        po, compiled, findings = checked_and_compiled(locale, data, filename_of(locale, domain))
+        po, compiled, findings = checked_and_compiled(locale, data, filename_of(locale, domain), self.termbase(locale))
         change = NewRevision(domain, data, compiled, action, translator, self._stats(locale, domain, po), restored_from)
         return po, change, findings
 
@@ -419,7 +434,7 @@ class Publisher:
         (never the upload's own); CatalogRejected on errors; nothing is written."""
         locale = served.locale
         name = domain or UI_DOMAIN
-        po, _, findings = checked_and_compiled(locale, data, filename_of(locale, name))
+        po, _, findings = checked_and_compiled(locale, data, filename_of(locale, name), self.termbase(locale))
         # The whole upload answers for every domain it has messages of (contexts name their domain).
         parts = {domain: data} if domain is not None else split_catalog(po)
         manifest = self.store.manifest(locale)

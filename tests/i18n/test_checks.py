@@ -96,9 +96,10 @@ def test_each_check_fails_a_bad_catalog_and_passes_the_corrected_one(check, fail
 
 
 def test_every_check_id_is_exercised_by_a_case():
-    # tested elsewhere: the meaning checks in test_checks_meaning.py, in every locale
+    # tested elsewhere: the meaning checks in test_checks_meaning.py, in every locale; terminology in
+    # test_terminology.py, in every locale
     exercised = {case[0] for case in CASES} | {"unknown-check", "translation-removed", "plural-table", "units", "negation",
-                                               "language"}
+                                               "language", "terminology"}
     assert exercised == set(CHECKS)
 
 
