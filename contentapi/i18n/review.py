@@ -140,7 +140,9 @@ class Review:
         parts.append(f"source={self.source}")
         lines = [REVIEW_PREFIX + "; ".join(parts)]
         if self.back_translation:
-            lines += [BACK_PREFIX + line for line in self.back_translation.split("\n")]
+            # A comment ending in a backslash would swallow the next line (gettext joins them): a
+            # space after it keeps the line its own (readers strip it).
+            lines += [BACK_PREFIX + line + (" " if line.endswith("\\") else "") for line in self.back_translation.split("\n")]
         return lines
 
 
@@ -342,8 +344,13 @@ def reviewed(po: PoFile, request: ReviewRequest, reviewer: str, date: str | None
     unknown = sorted(context for context in named if context not in by_context)
     if unknown:
         raise ReviewError("unknown", f"no message has the msgctxt {unknown[0]!r} in this catalog", unknown)
+    target_state = ACTIONS.get(request.action)
+    # A whole catalog: every translated message not yet where the action takes it (an approved
+    # message keeps its approver when a procedure is approved again). Named messages: each of them.
+    already = {REVIEWED: {REVIEWED, APPROVED}, APPROVED: {APPROVED}, NEEDS_REVIEW: {NEEDS_REVIEW}}.get(target_state, set())
     targets = [entry for entry in po.messages
-               if request.action and (entry.context in request.contexts or (request.everything and state_of(entry) != UNTRANSLATED))]
+               if request.action and (entry.context in request.contexts
+                                      or (request.everything and state_of(entry) not in already | {UNTRANSLATED}))]
     untranslated = sorted(entry.context or entry.msgid for entry in targets if state_of(entry) == UNTRANSLATED)
     if untranslated:
         raise ReviewError("untranslated", f"{untranslated[0]!r} is not translated (or is fuzzy): there is nothing to review",
@@ -386,7 +393,8 @@ def reviewed(po: PoFile, request: ReviewRequest, reviewer: str, date: str | None
             else:
                 updated = replace(updated, state=NEEDS_REVIEW, reviewed=None, approved=None)
         if back is not None:
-            text = back.replace("\r\n", "\n").replace("\r", "\n").strip()
+            lines = back.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            text = "\n".join(line.strip() for line in lines).strip()  # as a comment line reads back
             updated = replace(updated, back_translation=text or None, back_translated=Mark(reviewer, date) if text else None)
         if updated != review_of(entry):
             reviews[message_key(entry)] = updated

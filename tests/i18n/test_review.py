@@ -235,3 +235,17 @@ def test_pull_writes_the_states_into_the_repository(publisher, own_translations)
     path = catalog_path(own_translations, "es", SLUG)
     assert written == [path] and set(states(path.read_bytes()).values()) == {APPROVED}
     assert Path(path).read_bytes() == publisher.current("es", SLUG)[0]
+
+
+def test_a_back_translation_is_kept_exactly_as_a_comment_can_hold_it(approved):
+    text = "C:\\ is not a path here\\\n  - an indented item\nthe end"
+    data, _ = reviewed(read_po(approved), ReviewRequest(None, back_translations={OVERVIEW: text}), "pedro")
+    assert reviews(data)[OVERVIEW].back_translation == "C:\\ is not a path here\\\n- an indented item\nthe end"
+    assert [entry.msgstr for entry in read_po(data).messages] == [entry.msgstr for entry in read_po(approved).messages]
+
+
+def test_approving_a_procedure_again_keeps_who_approved_it(approved):
+    data, changed = reviewed(read_po(approved), ReviewRequest("approve", everything=True), "jose", "2026-12-01")
+    assert changed == [] and data == approved
+    data, changed = reviewed(read_po(approved), ReviewRequest("approve", {OVERVIEW}), "jose", "2026-12-01")
+    assert [item.msgctxt for item in changed] == [OVERVIEW] and reviews(data)[OVERVIEW].approved == Mark("jose", "2026-12-01")

@@ -296,3 +296,26 @@ def test_the_command_line_reviews_with_a_token(team, own_translations, tmp_path,
     listed = runner.invoke(args=["i18n", "review", "es", "-m", OVERVIEW, "--json"])
     (row,) = json.loads(listed.output)
     assert row["state"] == "approved" and row["approved"] == f"ana {today()}"
+
+
+def test_the_review_page_passes_the_audit(team, tmp_path):
+    """The reviewers' page is a page like the others: the accessibility audit finds nothing on it."""
+    import sys
+
+    from contentapi.config import REPOSITORY_DIR
+
+    team.review(team.ana, {"back_translations": {OVERVIEW: "Kyphoplasty and vertebroplasty are minimally invasive."}})
+    page = team.call("GET", f"{REVIEWS}?procedure={SLUG}", team.maria, Accept="text/html").text
+    # Saved as a reviewer would save it (its URL needs a token the browser cannot send), styles from the server.
+    saved = tmp_path / "review.html"
+    saved.write_text(page.replace('href="/static/', f'href="{team.server.url}/static/'), encoding="utf-8")
+    report = tmp_path / "audit.json"
+    completed = subprocess.run([sys.executable, "-m", "audits", "--quiet", "--url", saved.as_uri(), "--json", str(report),
+                                "--states", "light,dark", "--skip-check", "readability", "--workers", "1"],
+                               cwd=REPOSITORY_DIR, capture_output=True, text=True, timeout=300, check=False)
+    findings = [(check, finding["rule"], finding["target"], finding["message"][:200]) for page_report in json.loads(report.read_text())["pages"]
+                for check, result in page_report["checks"].items() for finding in result["violations"]]
+    assert completed.returncode == 0, (findings, completed.stdout[-2000:], completed.stderr[-2000:])
+
+
+test_the_review_page_passes_the_audit = pytest.mark.browser(test_the_review_page_passes_the_audit)
