@@ -288,15 +288,16 @@ def _reviewer_token(locale: str):
 @click.argument("locale")
 @procedure_option
 @click.option("--interface", is_flag=True, help="The interface catalog.")
-@click.option("--message", "-m", "messages", multiple=True, metavar="MSGCTXT", help="One message (repeatable).")
-@click.option("--review", "action", flag_value="review", help="Mark reviewed.")
-@click.option("--approve", "action", flag_value="approve", help="Mark approved (reviewed too, when it was not).")
-@click.option("--reject", "action", flag_value="reject", help="Send back: needs-review, reviewers forgotten.")
+@click.option("--message", "-m", "messages", multiple=True, metavar="MSGCTXT",
+              help="One message, by msgctxt (an interface message without one: by its msgid); repeatable.")
+@click.option("--review", "review_flag", is_flag=True, help="Mark reviewed.")
+@click.option("--approve", "approve_flag", is_flag=True, help="Mark approved (reviewed too, when it was not).")
+@click.option("--reject", "reject_flag", is_flag=True, help="Send back: needs-review, reviewers forgotten.")
 @click.option("--back-translation", "back", multiple=True, metavar="MSGCTXT=TEXT",
               help="Attach a back-translation to a message (repeatable; TEXT may hold \\n for line breaks).")
 @click.option("--json", "as_json", is_flag=True, help="List as JSON.")
-def review_command(locale: str, procedure: str | None, interface: bool, messages: tuple[str, ...], action: str | None,
-                   back: tuple[str, ...], as_json: bool) -> None:
+def review_command(locale: str, procedure: str | None, interface: bool, messages: tuple[str, ...], review_flag: bool,
+                   approve_flag: bool, reject_flag: bool, back: tuple[str, ...], as_json: bool) -> None:
     """List review states of LOCALE's published catalogs, or review, approve or reject messages.
 
     Without --review/--approve/--reject or --back-translation, lists each message's state. With one,
@@ -308,10 +309,14 @@ def review_command(locale: str, procedure: str | None, interface: bool, messages
     from contentapi.i18n.domains import UI_DOMAIN, domain_of
     from contentapi.i18n.po import read_po
     from contentapi.i18n.publishing import NoCatalog, PublishError, ReviewRefused
-    from contentapi.i18n.review import ReviewRequest, review_of, state_of
+    from contentapi.i18n.review import ReviewRequest, message_names, review_of, state_of
     from contentapi.i18n.revisions import StoreError
 
     locale = _locale_argument(locale)
+    actions = [name for name, given in (("review", review_flag), ("approve", approve_flag), ("reject", reject_flag)) if given]
+    if len(actions) > 1:
+        raise click.UsageError(f"give one of --review, --approve and --reject, not {' and '.join('--' + a for a in actions)}")
+    action = actions[0] if actions else None
     publisher = current_app.extensions[EXTENSION].publisher
     backs = {}
     for item in back:
@@ -319,17 +324,34 @@ def review_command(locale: str, procedure: str | None, interface: bool, messages
         if not sep or not context:
             raise click.UsageError(f"--back-translation takes MSGCTXT=TEXT, not {item[:40]!r}")
         backs[context] = text.replace("\\n", "\n")
+    try:
+        manifest = publisher.store.manifest(locale)
+    except (OSError, StoreError) as error:
+        fail(f"cannot read the published catalogs: {error}")
+    if procedure is not None and (procedure == UI_DOMAIN or procedure not in manifest.domains):
+        published = ", ".join(sorted(set(manifest.domains) - {UI_DOMAIN})) or "none"
+        fail(f"{locale} has no published catalog of the procedure {procedure!r} (published: {published})")
+
+    def domain_of_name(name: str) -> str:
+        """The published catalog a named message is in (the interface unless its msgctxt names one)."""
+        domain = domain_of(name)
+        return domain if domain in manifest.domains else UI_DOMAIN
+
     if action is None and not backs:
+        domains = [procedure] if procedure else [UI_DOMAIN] if interface else sorted(manifest.domains)
+        if messages:
+            domains = sorted({domain_of_name(name) for name in messages})
+        rows = []
         try:
-            manifest = publisher.store.manifest(locale)
-            domains = [procedure] if procedure else [UI_DOMAIN] if interface else sorted(manifest.domains)
-            rows = []
             for domain in domains:
                 if domain not in manifest.domains:
                     continue
-                for entry in read_po(publisher.current(locale, domain)[0]).messages:
-                    if messages and entry.context not in messages:
-                        continue
+                po = read_po(publisher.current(locale, domain)[0])
+                entries = po.messages
+                if messages:
+                    names = message_names(po)
+                    entries = [names[name] for name in messages if name in names and domain_of_name(name) == domain]
+                for entry in entries:
                     review = review_of(entry)
                     marks = {name: (str(getattr(review, name)) if review and getattr(review, name) else None)
                              for name in ("translated", "reviewed", "approved")}
@@ -338,6 +360,10 @@ def review_command(locale: str, procedure: str | None, interface: bool, messages
                                  "back_translation": review.back_translation if review else None})
         except (OSError, StoreError, NoCatalog) as error:
             fail(f"cannot read the published catalogs: {getattr(error, 'detail', None) or error}")
+        found = {row["msgctxt"] or row["msgid"] for row in rows} | {row["msgid"] for row in rows if not row["msgctxt"]}
+        missing = [name for name in messages if name not in found]
+        if missing:
+            fail(f"no published message of {locale} has the msgctxt {missing[0]!r} (nor that msgid, without a msgctxt)")
         if as_json:
             click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
@@ -353,9 +379,9 @@ def review_command(locale: str, procedure: str | None, interface: bool, messages
     if interface:
         requests.setdefault(UI_DOMAIN, ReviewRequest(action)).everything = action is not None
     for context in messages:
-        requests.setdefault(domain_of(context), ReviewRequest(action)).contexts.add(context)
+        requests.setdefault(domain_of_name(context), ReviewRequest(action)).contexts.add(context)
     for context, text in backs.items():
-        requests.setdefault(domain_of(context), ReviewRequest(action)).back_translations[context] = text
+        requests.setdefault(domain_of_name(context), ReviewRequest(action)).back_translations[context] = text
     reviewer = _reviewer_token(locale)
     try:
         revisions, changed, warnings, _ = publisher.review(locale, requests, reviewer.name, None)
@@ -379,12 +405,16 @@ def policy_command(locale: str | None, serve: str | None, directory: Path | None
     """Show what readers of each locale get, or set LOCALE's policy (translations/<locale>/locale.toml):
     approved (only approved translations; English for the rest) or translated (every translation
     that passes the checks, with a notice while any is not approved). Servers read it at start-up."""
-    from contentapi.i18n.review import PolicyError, policies, write_policy
+    from contentapi.i18n.review import PolicyError, policies, policy_path, write_policy
 
     folder = translations_folder(directory)
     if serve is not None:
         code = _locale_argument(locale)
-        click.echo(f"wrote {write_policy(folder, code, serve)}: {code} serves {serve} (restart the servers)")
+        try:
+            path = write_policy(folder, code, serve)
+        except OSError as error:
+            fail(f"cannot write {policy_path(folder, code)}: {error.strerror or error}")
+        click.echo(f"wrote {path}: {code} serves {serve} (restart the servers)")
         return
     codes = (_locale_argument(locale),) if locale else SUPPORTED_LOCALES[1:]
     try:
@@ -422,6 +452,7 @@ def terms_import(file: Path, locales: tuple[str, ...], replace: bool, directory:
     codes = [_locale_argument(name) for name in locales] or sorted(imported.languages() - {"en"})
     if not codes:
         fail(f"{file}: no concept has terms in a served locale")
+    planned = []  # every termbase read and merged before any is written: a bad one stops the import whole
     for code in codes:
         path = termbase_path(folder, code)
         part = imported.for_locale(code)
@@ -429,8 +460,14 @@ def terms_import(file: Path, locales: tuple[str, ...], replace: bool, directory:
             current = Termbase() if replace or not path.exists() else read_tbx(path.read_bytes(), str(path))
         except TermbaseError as error:
             fail(f"{error} (use --replace to start it again)")
-        merged = current.merged(part)
-        atomic_write(path, write_tbx(merged, 2, f"contentapi termbase: English and {code}"))
+        except OSError as error:
+            fail(f"cannot read {path}: {error.strerror or error}")
+        planned.append((path, part, current.merged(part), code))
+    for path, part, merged, code in planned:
+        try:
+            atomic_write(path, write_tbx(merged, 2, f"contentapi termbase: English and {code}"))
+        except OSError as error:
+            fail(f"cannot write {path}: {error.strerror or error}")
         click.echo(f"{path}: {len(part.concepts)} concepts imported, {len(merged.concepts)} in all")
 
 
@@ -457,11 +494,16 @@ def terms_export(locales: tuple[str, ...], output: Path | None, tbx_version: str
             merged = merged.merged(read_tbx(path.read_bytes(), str(path)).for_locale(code))
         except TermbaseError as error:
             fail(str(error))
+        except OSError as error:
+            fail(f"cannot read {path}: {error.strerror or error}")
     data = write_tbx(merged, int(tbx_version), f"contentapi termbase: English and {', '.join(codes)}")
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        atomic_write(output, data)
+        try:
+            atomic_write(output, data)
+        except OSError as error:
+            fail(f"cannot write {output}: {error.strerror or error}")
         click.echo(f"wrote {output}: {len(merged.concepts)} concepts", err=True)
 
 

@@ -60,8 +60,8 @@ REVIEW_PREFIX = "contentapi: review="
 BACK_PREFIX = "contentapi: back-translation="
 _REVIEW_COMMENT = re.compile(r"^contentapi:\s*review\s*=\s*(.*)$")
 _BACK_COMMENT = re.compile(r"^contentapi:\s*back-translation\s*=\s?(.*)$")
-# A physical line holding one of ours: '#', not '#,', '#.', '#:', '#|' or '#~'.
-_OUR_LINE = re.compile(r"^\s*#(?![,.:|~])\s*contentapi:\s*(?:review|back-translation)\s*=")
+# A translator comment line: '#', not '#,', '#.', '#:', '#|' or '#~' (as contentapi.i18n.po reads them).
+_COMMENT_LINE = re.compile(r"^\s*#(?![,.:|~])(.*)$")
 # The compiled catalog carries the states of messages that have a review comment as one extra
 # message under this context, so a worker knows them from the .mo it loads anyway (no .po parse).
 MO_CONTEXT = "contentapi"
@@ -146,50 +146,111 @@ class Review:
         return lines
 
 
+# Babel's write_po (``pybabel update``, Flask-Babel projects) wraps every comment at 76 columns,
+# whatever its width option: one of our lines may come back as several. msgcat, msgmerge, Poedit
+# and Weblate keep comment lines whole.
+COMMENT_WRAP = 76
+
+
+def _wrapped_before(previous: str, line: str) -> bool:
+    """True when ``line`` looks like the rest of ``previous`` as a 76-column wrapper left it: the
+    previous line fits, the next word would not have, and ``line`` is not a comment of ours."""
+    words = line.split()
+    return (bool(words) and not line.startswith("contentapi:") and len(previous) <= COMMENT_WRAP
+            and len(previous) + 1 + len(words[0]) > COMMENT_WRAP)
+
+
+def _review_line(text: str) -> str | None:
+    match = _REVIEW_COMMENT.match(text)
+    return match.group(1) if match else None
+
+
+def our_comments(comments: list[str]) -> list[tuple[str, list[int]]]:
+    """The review and back-translation comments among an entry's translator comments, each as
+    (its text with any wrapped continuation lines joined again, the indices of its lines). A review
+    line continues while it cannot be read alone and the joined line can; a back-translation line
+    while the next line looks wrapped (``_wrapped_before``)."""
+    groups: list[tuple[str, list[int]]] = []
+    index = 0
+    while index < len(comments):
+        text = comments[index]
+        review = _review_line(text)
+        if review is None and not _BACK_COMMENT.match(text):
+            index += 1
+            continue
+        lines = [index]
+        if review is not None and _parse_fields(review)[1] is not None:
+            joined, following = text, index + 1
+            while following < len(comments) and following - index <= 8 and _wrapped_before(comments[following - 1], comments[following]):
+                joined += " " + comments[following]
+                if _parse_fields(_review_line(joined) or "")[1] is None:
+                    text, lines = joined, list(range(index, following + 1))
+                    break
+                following += 1
+        else:
+            while (lines[-1] + 1 < len(comments) and review is None
+                   and _wrapped_before(comments[lines[-1]], comments[lines[-1] + 1])):
+                text += " " + comments[lines[-1] + 1]
+                lines.append(lines[-1] + 1)
+        groups.append((text, lines))
+        index = lines[-1] + 1
+    return groups
+
+
 def parse_review(comments: Iterable[str]) -> tuple[Review | None, str | None]:
     """The review recorded in an entry's translator comments: (review, problem). A comment that
     cannot be read is (None, why): the message then counts as translated, and ``check`` says so."""
     line = None
     back: list[str] = []
-    for comment in comments:
-        match = _REVIEW_COMMENT.match(comment)
-        if match:
+    for text, _ in our_comments(list(comments)):
+        review = _review_line(text)
+        if review is not None:
             if line is not None:
                 return None, "two review comments on one message"
-            line = match.group(1)
+            line = review
             continue
-        match = _BACK_COMMENT.match(comment)
-        if match:
-            back.append(match.group(1))
+        back.append(_BACK_COMMENT.match(text).group(1))
     if line is None:
         return None, None
-    fields: dict[str, str] = {}
+    fields, problem = _parse_fields(line)
+    if problem:
+        return None, problem
+    state = fields.pop("")
+    marks = {name.replace("-", "_"): fields.pop(name) for name in ("translated", "reviewed", "approved", "back-translated")
+             if name in fields}
+    return Review(state, fields.pop("source"), back_translation="\n".join(back) or None, **marks), None
+
+
+def _parse_fields(line: str) -> tuple[dict, str | None]:
+    """A review line's fields (the state under ``""``, marks as Mark, ``source``), or a problem."""
+    fields: dict = {}
     parts = [part.strip() for part in line.split(";")]
     state, rest = parts[0], parts[1:]
     for part in rest:
         key, sep, value = part.partition("=")
         if not sep or key.strip() in fields:
-            return None, f"cannot read {part!r}"
+            return {}, f"cannot read {part!r}"
         fields[key.strip()] = value.strip()
     if state not in STATES:
-        return None, f"unknown state {state!r} (one of {', '.join(STATES)})"
-    marks = {}
+        return {}, f"unknown state {state!r} (one of {', '.join(STATES)})"
+    out: dict = {"": state}
     for name in ("translated", "reviewed", "approved", "back-translated"):
         if name in fields:
             mark = Mark.parse(fields.pop(name))
             if mark is None:
-                return None, f"{name}= must be a name and a date, e.g. {name}=maria 2026-11-20"
-            marks[name.replace("-", "_")] = mark
+                return {}, f"{name}= must be a name and a date, e.g. {name}=maria 2026-11-20"
+            out[name] = mark
     source = fields.pop("source", "")
     if not re.fullmatch(r"[0-9a-f]{12}", source):
-        return None, "source= (what the review was given for) is missing or malformed"
+        return {}, "source= (what the review was given for) is missing or malformed"
+    out["source"] = source
     if fields:
-        return None, f"unknown field {next(iter(fields))!r}"
-    if state == APPROVED and "approved" not in marks:
-        return None, "approved without approved=NAME DATE"
-    if state == REVIEWED and "reviewed" not in marks:
-        return None, "reviewed without reviewed=NAME DATE"
-    return Review(state, source, back_translation="\n".join(back) or None, **marks), None
+        return {}, f"unknown field {next(iter(fields))!r}"
+    if state == APPROVED and "approved" not in out:
+        return {}, "approved without approved=NAME DATE"
+    if state == REVIEWED and "reviewed" not in out:
+        return {}, "reviewed without reviewed=NAME DATE"
+    return out, None
 
 
 def review_of(entry: PoEntry) -> Review | None:
@@ -237,9 +298,10 @@ def with_reviews(po: PoFile, reviews: Mapping[tuple, Review | None]) -> bytes:
         key = message_key(entry)
         if key not in reviews:
             continue
-        for number in range(entry.first_line, entry.line):
-            if _OUR_LINE.match(lines[number - 1]):
-                remove.add(number)
+        comment_lines = [number for number in range(entry.first_line, entry.line) if _COMMENT_LINE.match(lines[number - 1])]
+        comments = [_COMMENT_LINE.match(lines[number - 1]).group(1).strip() for number in comment_lines]
+        for _, indices in our_comments(comments):
+            remove.update(comment_lines[index] for index in indices)
         review = reviews[key]
         if review is not None:
             insert[entry.first_line] = ["# " + line for line in review.comment_lines()]
@@ -305,10 +367,36 @@ def carry_restored(current: PoFile | None, restored: PoFile) -> bytes:
     return with_reviews(restored, reviews)
 
 
+def message_names(po: PoFile) -> dict[str, PoEntry]:
+    """How a review names each message of a catalog: its msgctxt, or, for a message without one (an
+    interface string), its msgid. A msgctxt wins over an equal msgid."""
+    names: dict[str, PoEntry] = {}
+    for entry in po.messages:
+        if entry.context:
+            names.setdefault(entry.context, entry)
+    for entry in po.messages:
+        if not entry.context:
+            names.setdefault(entry.msgid, entry)
+    return names
+
+
+# Line breaks however they were typed; other control characters have no place in a comment line.
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
+def clean_back_translation(text: str) -> str:
+    """A back-translation as its comment lines read back: line breaks made ``\\n``, other control
+    characters dropped, each line stripped (a comment line keeps no outer spaces), no empty ends."""
+    lines = _LINE_BREAKS.sub("\n", _CONTROLS.sub("", text)).replace("\t", " ").split("\n")
+    return "\n".join(line.strip() for line in lines).strip()
+
+
 @dataclass
 class ReviewRequest:
     """What a reviewer asks of one catalog: an action on some messages (all translated ones of the
-    catalog when ``everything``), and back-translations to attach."""
+    catalog when ``everything``), and back-translations to attach. Messages are named as
+    ``message_names`` does: by msgctxt, or by msgid when they have none."""
 
     action: str | None
     contexts: set[str] = field(default_factory=set)
@@ -336,20 +424,24 @@ def reviewed(po: PoFile, request: ReviewRequest, reviewer: str, date: str | None
     ReviewError when a named message does not exist (``unknown``) or is not translated
     (``untranslated``), or when the reviewer translated a message they would review or approve
     (``own-text``: nobody approves their own text). Rejecting sends a message back to
-    ``needs-review``, forgetting its reviewers. Back-translations are attached as they are sent.
+    ``needs-review``, forgetting its reviewers. Back-translations are attached as
+    ``clean_back_translation`` leaves them.
     """
     date = date or today()
-    by_context = {entry.context: entry for entry in po.messages if entry.context}
+    by_name = message_names(po)
     named = set(request.contexts) | set(request.back_translations)
-    unknown = sorted(context for context in named if context not in by_context)
+    unknown = sorted(name for name in named if name not in by_name)
     if unknown:
-        raise ReviewError("unknown", f"no message has the msgctxt {unknown[0]!r} in this catalog", unknown)
+        raise ReviewError("unknown", f"no message of this catalog has the msgctxt {unknown[0]!r} (nor that msgid, "
+                                     "without a msgctxt)", unknown)
+    named_ids = {id(by_name[name]) for name in request.contexts}
+    backs = {id(by_name[name]): text for name, text in request.back_translations.items()}
     target_state = ACTIONS.get(request.action)
     # A whole catalog: every translated message not yet where the action takes it (an approved
     # message keeps its approver when a procedure is approved again). Named messages: each of them.
     already = {REVIEWED: {REVIEWED, APPROVED}, APPROVED: {APPROVED}, NEEDS_REVIEW: {NEEDS_REVIEW}}.get(target_state, set())
     targets = [entry for entry in po.messages
-               if request.action and (entry.context in request.contexts
+               if request.action and (id(entry) in named_ids
                                       or (request.everything and state_of(entry) not in already | {UNTRANSLATED}))]
     untranslated = sorted(entry.context or entry.msgid for entry in targets if state_of(entry) == UNTRANSLATED)
     if untranslated:
@@ -359,18 +451,17 @@ def reviewed(po: PoFile, request: ReviewRequest, reviewer: str, date: str | None
         own = sorted(entry.context or entry.msgid for entry in targets if _translator(entry) == reviewer)
         if own:
             raise ReviewError("own-text", f"you translated {own[0]!r}: another reviewer must {request.action} it", own)
-    for context, text in request.back_translations.items():
-        if state_of(by_context[context]) == UNTRANSLATED:
-            raise ReviewError("untranslated", f"{context!r} is not translated: there is nothing to back-translate", [context])
-        if len(text) > MAX_BACK_TRANSLATION or "\x00" in text:
-            raise ReviewError("invalid", f"the back-translation of {context!r} is longer than {MAX_BACK_TRANSLATION} "
-                                         "characters or holds a NUL")
+    for name, text in request.back_translations.items():
+        if state_of(by_name[name]) == UNTRANSLATED:
+            raise ReviewError("untranslated", f"{name!r} is not translated: there is nothing to back-translate", [name])
+        if len(text) > MAX_BACK_TRANSLATION:
+            raise ReviewError("invalid", f"the back-translation of {name!r} is longer than {MAX_BACK_TRANSLATION} characters")
     reviews: dict[tuple, Review | None] = {}
     changed: list[Reviewed] = []
     target_ids = {id(entry) for entry in targets}
     for entry in po.messages:
         is_target = id(entry) in target_ids
-        back = request.back_translations.get(entry.context) if entry.context else None
+        back = backs.get(id(entry))
         if not is_target and back is None:
             continue
         before_state = state_of(entry)
@@ -393,8 +484,7 @@ def reviewed(po: PoFile, request: ReviewRequest, reviewer: str, date: str | None
             else:
                 updated = replace(updated, state=NEEDS_REVIEW, reviewed=None, approved=None)
         if back is not None:
-            lines = back.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            text = "\n".join(line.strip() for line in lines).strip()  # as a comment line reads back
+            text = clean_back_translation(back)
             updated = replace(updated, back_translation=text or None, back_translated=Mark(reviewer, date) if text else None)
         if updated != review_of(entry):
             reviews[message_key(entry)] = updated

@@ -69,7 +69,8 @@ def review_requests(document) -> dict[str, ReviewRequest]:
     if procedure is not None and not isinstance(procedure, str):
         raise _bad("procedure is a slug (GET /api/v1/procedures lists them).")
     if not isinstance(messages, list) or not all(isinstance(item, str) and item for item in messages) or len(messages) > 10_000:
-        raise _bad("messages is a list of msgctxt strings, such as kyphoplasty-and-vertebroplasty/overview/1.")
+        raise _bad("messages is a list of msgctxt strings, such as kyphoplasty-and-vertebroplasty/overview/1 "
+                   "(an interface message without one: its msgid).")
     if not isinstance(interface, bool):
         raise _bad("interface is true or false.")
     if not isinstance(back, dict) or not all(isinstance(key, str) and isinstance(value, str) for key, value in back.items()):
@@ -89,11 +90,18 @@ def review_requests(document) -> dict[str, ReviewRequest]:
         of(_known_procedure(procedure)).everything = action is not None
     if interface:
         of(UI_DOMAIN).everything = action is not None
-    for context in messages:
-        of(domain_of(context)).contexts.add(context)
-    for context, text in back.items():
-        of(domain_of(context)).back_translations[context] = text
+    for name in messages:
+        of(_domain_of(name)).contexts.add(name)
+    for name, text in back.items():
+        of(_domain_of(name)).back_translations[name] = text
     return requests
+
+
+def _domain_of(name: str) -> str:
+    """The catalog a named message is in: the procedure its msgctxt names, else the interface (whose
+    messages are named by msgctxt, or by msgid when they have none, such as "and/or")."""
+    domain = domain_of(name)
+    return domain if domain == UI_DOMAIN or content_service().library.get(domain) else UI_DOMAIN
 
 
 def _known_procedure(slug: str) -> str:
@@ -127,8 +135,8 @@ def post_reviews(locale: str):
         raise Problem(413, "Review too large", f"A review request may be at most {MAX_REVIEW_BYTES} bytes.")
     try:
         document = json.loads(data)
-    except ValueError:
-        raise _bad("The body is not JSON.") from None
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        raise _bad("The body is not JSON (or is nested too deeply).") from None
     requests = review_requests(document)
     try:
         with publishing_problems(locale):

@@ -249,3 +249,50 @@ def test_approving_a_procedure_again_keeps_who_approved_it(approved):
     assert changed == [] and data == approved
     data, changed = reviewed(read_po(approved), ReviewRequest("approve", {OVERVIEW}), "jose", "2026-12-01")
     assert [item.msgctxt for item in changed] == [OVERVIEW] and reviews(data)[OVERVIEW].approved == Mark("jose", "2026-12-01")
+
+
+def test_babel_wrapping_comments_at_76_columns_keeps_the_states(approved):
+    """Babel's write_po (``pybabel update``) wraps every comment at 76 columns whatever its width: the
+    review line and a long back-translation come back in pieces, and are read as one again."""
+    import io
+
+    from babel.messages.pofile import read_po as babel_read_po
+    from babel.messages.pofile import write_po as babel_write_po
+
+    long = ("Kyphoplasty and vertebroplasty are procedures done through small cuts in the skin "
+            "that relieve the pain of broken bones in the spine.\nA second line.")
+    data, _ = reviewed(read_po(approved), ReviewRequest(None, back_translations={OVERVIEW: long}), "pedro", "2026-11-21")
+    out = io.BytesIO()
+    babel_write_po(out, babel_read_po(io.BytesIO(data)), width=76)
+    wrapped = out.getvalue()
+    assert max(len(line) for line in wrapped.decode().splitlines() if line.startswith("# ")) <= 78
+    assert b"\n# 2026-11-22; approved=ana 2026-11-22;" in wrapped or b"\n# approved=ana" in wrapped  # really wrapped
+    assert reviews(wrapped) == reviews(data) and states(wrapped) == states(data)
+    assert reviews(wrapped)[OVERVIEW].back_translation == long
+    # Published again, the server's comments replace the wrapped ones whole: no piece is left behind.
+    published = carry(read_po(data), read_po(wrapped), "maria")
+    assert reviews(published) == reviews(data)
+    assert not [line for line in published.decode().splitlines()
+                if line.startswith("# ") and not line.startswith("# contentapi:") and ("=" in line or "2026-" in line)]
+    # A comment of the translator's own right after ours is not taken for a piece of it.
+    own = wrapped.replace(f'msgctxt "{HEADING}"'.encode(), f'# Check with Dr. Ruiz\nmsgctxt "{HEADING}"'.encode())
+    assert reviews(own) == reviews(data)
+    assert b"# Check with Dr. Ruiz" in carry(read_po(data), read_po(own), "maria")
+
+
+def test_interface_messages_are_named_by_their_msgid(own_translations):
+    data = carry(None, read_po(catalog_path(own_translations, "es").read_bytes()), "maria", "2026-11-20")
+    new, changed = reviewed(read_po(data), ReviewRequest("approve", {"Patient education"},
+                                                         back_translations={"Page not found": "Page not found"}), "ana")
+    assert [(item.msgid, item.state) for item in changed] == [("Patient education", APPROVED), ("Page not found", TRANSLATED)]
+    assert reviews(new)["Page not found"].back_translation == "Page not found"
+    with pytest.raises(ReviewError) as raised:
+        reviewed(read_po(data), ReviewRequest("approve", {"No such words"}), "ana")
+    assert raised.value.kind == "unknown"
+
+
+def test_a_back_translation_is_cleaned_of_control_characters_and_odd_line_breaks(approved):
+    text = "\u2028First\u0085second\x0cthird\x00\x1b[31m\r\nfourth\ttab\v"
+    data, _ = reviewed(read_po(approved), ReviewRequest(None, back_translations={OVERVIEW: text}), "pedro")
+    assert reviews(data)[OVERVIEW].back_translation == "First\nsecond\nthird[31m\nfourth tab"
+    assert all(ord(char) >= 32 for line in data.decode().splitlines() for char in line)

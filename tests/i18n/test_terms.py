@@ -161,3 +161,31 @@ def test_a_file_larger_than_the_limit_is_refused(monkeypatch):
     monkeypatch.setattr(terms, "MAX_TBX_BYTES", 100)
     with pytest.raises(TermbaseError, match="larger than"):
         read_tbx(termbase_path(SHIPPED, "es").read_bytes(), "big.tbx")
+
+
+def test_import_and_export_fail_in_one_line_and_write_nothing_half(tmp_path):
+    """Files that cannot be written or read stop the command with one line, no traceback; a termbase
+    that cannot be read stops an import of several locales before any is written."""
+    shipped = termbase_path(SHIPPED, "es")
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "es").write_text("a file where the locale's folder should be", encoding="utf-8")
+    for arguments, translations in ((("import", str(shipped), "--locale", "es"), blocked),
+                                    (("export", "-o", str(tmp_path / "es" / "x.tbx" / "y")), SHIPPED)):
+        if arguments[0] == "export":
+            (tmp_path / "es").mkdir()
+            (tmp_path / "es" / "x.tbx").write_text("", encoding="utf-8")
+        result = cli(*arguments, translations=translations)
+        assert result.returncode == 1 and result.stderr.startswith("contentapi: cannot write"), result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    translations = tmp_path / "translations"
+    for locale in ("es", "ru"):
+        termbase_path(translations, locale).parent.mkdir(parents=True)
+    termbase_path(translations, "es").write_bytes(shipped.read_bytes())
+    termbase_path(translations, "ru").write_text("<martif><text>", encoding="utf-8")
+    exported = tmp_path / "all.tbx"
+    assert cli("export", "-o", str(exported), translations=SHIPPED).returncode == 0
+    result = cli("import", str(exported), translations=translations)
+    assert result.returncode == 1 and "not well-formed XML" in result.stderr and "--replace" in result.stderr
+    assert termbase_path(translations, "es").read_bytes() == shipped.read_bytes()  # es comes first: untouched
+    assert not termbase_path(translations, "ar").exists()

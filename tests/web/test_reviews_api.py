@@ -319,3 +319,97 @@ def test_the_review_page_passes_the_audit(team, tmp_path):
 
 
 test_the_review_page_passes_the_audit = pytest.mark.browser(test_the_review_page_passes_the_audit)
+
+
+def test_bad_review_requests_are_problems_never_500(team, spec):
+    _, etag = team.fetch(CATALOG.rsplit("/procedures/", 1)[0])
+    for body in (b"[" * 100_000, b"{" * 50_000, b"\xff\xfe", b'{"action": "approve", "messages": [' + b"[" * 5000 + b"]}"):
+        response = team.call("POST", REVIEWS, team.ana, body, Content_Type="application/json", If_Match=etag)
+        assert response.status == 422, (body[:20], response.status)
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        validate(spec, "/api/v1/translations/{locale}/reviews", "post", 422, response.json(), "application/problem+json")
+    assert team.fetch(CATALOG.rsplit("/procedures/", 1)[0])[1] == etag
+
+
+def test_interface_messages_are_named_by_msgid(team):
+    response = team.review(team.ana, {"action": "approve", "messages": ["Patient education"],
+                                      "back_translations": {"Page not found": "Page not found"}}, path=REVIEWS)
+    assert response.status == 200, response.json()
+    assert {(item["msgid"], item["state"]) for item in response.json()["reviewed"]} == {
+        ("Patient education", "approved"), ("Page not found", "translated")}
+    states = {item["msgid"]: item for item in team.call("GET", f"{REVIEWS}?interface=true", team.ana).json()["messages"]}
+    assert states["Patient education"]["approved_by"] == "ana"
+    assert states["Page not found"]["back_translation"] == "Page not found"
+    unknown = team.review(team.ana, {"action": "approve", "messages": ["and/or"]})
+    assert unknown.status == 422 and unknown.json()["messages"] == ["and/or"]
+
+
+def test_the_notice_shows_without_a_known_translation_date(team):
+    """A catalog that records no date (no review marks, no PO-Revision-Date) still carries the notice."""
+    body, _ = team.fetch()
+    undated = re.sub(rb'"PO-Revision-Date: [^"]*"\n', b"", body)
+    assert undated != body and team.publish(undated).status == 200
+    assert team.document()["translation"]["translated_on"] is None
+    for path in (f"/es/procedures/{SLUG}", f"/embed/es/procedures/{SLUG}?partner=demo"):
+        html = team.server.get(path).text
+        assert NOTICE_ES in html and "Traducido del inglés" not in html, path
+
+
+def test_the_command_line_refuses_what_it_cannot_do_in_one_line(team, own_translations, tmp_path, make_app):
+    app = make_app(TRANSLATIONS_DIR=str(own_translations), TOKENS=str(tmp_path / "tokens.json"),
+                   TRANSLATION_REVISIONS_DIR=str(tmp_path / "revisions"), LOAD_CONTENT_AT_START=False)
+    runner = app.test_cli_runner()
+    env = {"CONTENTAPI_TOKEN": team.ana}
+    before = team.fetch()
+    both = runner.invoke(args=["i18n", "review", "es", "-p", SLUG, "--review", "--reject"], env=env)
+    assert both.exit_code == 2 and "not --review and --reject" in both.output
+    for args in (["-p", "no-such"], ["-p", "no-such", "--approve"], ["-m", f"{SLUG}/nowhere/1"]):
+        result = runner.invoke(args=["i18n", "review", "es", *args], env=env)
+        assert result.exit_code == 1 and result.output.startswith("contentapi: ") and len(result.output.splitlines()) == 1, args
+    listed = runner.invoke(args=["i18n", "review", "es", "-m", "Patient education", "--json"])
+    assert [row["msgid"] for row in json.loads(listed.output)] == ["Patient education"]
+    assert team.fetch() == before  # nothing was published
+
+
+def test_a_review_through_gunicorn_reaches_every_worker(own_translations, tmp_path):
+    """The production shape: gunicorn with two worker processes and serve = approved for Spanish. A
+    translator's token cannot approve; a reviewer's approval is one revision, and every worker then
+    serves the approved Spanish with the provenance line instead of English with the notice."""
+    from tests.helpers import GunicornServer, http_request, wait_until
+
+    store = TokenStore(tmp_path / "tokens.json")
+    maria, ana = store.add("maria", ("es",)), store.add("ana", ("es",), ("reviewer",))
+    settings = {"TRANSLATIONS_DIR": own_translations, "TOKENS": tmp_path / "tokens.json", "CATALOG_CHECK_INTERVAL": "0.5",
+                "TRANSLATION_REVISIONS_DIR": tmp_path / "revisions", "TRANSLATION_POLICY": "es=approved"}
+    server = GunicornServer(settings, tmp_path / "gunicorn.log", workers=2)
+    try:
+        def get(path, token=None):
+            status, headers, body = http_request(server.port, "GET", path, {"Authorization": f"Bearer {token}"} if token else {})
+            return status, headers, body
+
+        def title() -> str:
+            status, _, body = get(f"/api/v1/procedures/{SLUG}?lang=es")
+            assert status == 200
+            return json.loads(body)["title"]
+
+        assert {title() for _ in range(6)} == {"Kyphoplasty and vertebroplasty"}  # nothing approved: English
+        page = get(f"/es/procedures/{SLUG}")[2].decode()
+        assert "se muestran en inglés" in page and "revisado por un traductor médico el" not in page
+        _, headers, _ = get(CATALOG, ana)
+        approve = json.dumps({"action": "approve", "procedure": SLUG}).encode()
+        post = {"Content-Type": "application/json", "If-Match": headers["ETag"]}
+        status, _, body = http_request(server.port, "POST", REVIEWS, {**post, "Authorization": f"Bearer {maria}"}, approve)
+        assert status == 403 and b"reviewer" in body
+        status, _, body = http_request(server.port, "POST", REVIEWS, {**post, "Authorization": f"Bearer {ana}"}, approve)
+        assert status == 200, body
+        wait_until(lambda: {title() for _ in range(8)} == {"Cifoplastia y vertebroplastia"}, timeout=60,
+                   message="every worker serving the approved Spanish")
+        document = json.loads(get(f"/api/v1/procedures/{SLUG}?lang=es")[2])
+        assert document["translation"]["state"] == "approved" and document["translation"]["approved_by"] == ["ana"]
+        page = get(f"/es/procedures/{SLUG}")[2].decode()
+        assert "revisado por un traductor médico el" in page and NOTICE_ES not in page and "se muestran en inglés" not in page
+    finally:
+        server.stop()
+
+
+test_a_review_through_gunicorn_reaches_every_worker = pytest.mark.slow(test_a_review_through_gunicorn_reaches_every_worker)
