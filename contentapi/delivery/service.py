@@ -22,7 +22,7 @@ from contentapi.delivery.representations import HTML, JSON, XML, Representation,
 from contentapi.i18n.catalogs import LocaleCatalog, ServedCatalogs
 from contentapi.i18n.domains import UI_DOMAIN
 from contentapi.i18n.locales import DEFAULT_LOCALE, locale_info
-from contentapi.i18n.review import UNTRANSLATED, shares
+from contentapi.i18n.review import APPROVED, SERVE_APPROVED, UNTRANSLATED, shares
 from contentapi.delivery.links import absolute_links
 from contentapi.delivery.sitemap import sitemap_xml
 
@@ -122,7 +122,8 @@ class ContentService:
         return self._heading(procedure, self.catalogs.get(locale)) if procedure else None
 
     def _figures(self, procedure: Procedure, catalogs: dict[str, LocaleCatalog]) -> tuple[list[str], dict]:
-        """(locales in which every string of the procedure is translated, per locale the approved,
+        """(locales in which readers get every string of the procedure in that language: translated,
+        and approved where the locale serves only approved translations; per locale the approved,
         reviewed and translated shares of its strings), kept per catalog version."""
 
         def build() -> tuple[list[str], dict]:
@@ -130,7 +131,8 @@ class ContentService:
             complete, review = [], {}
             for locale, catalog in catalogs.items():
                 states = [catalog.review(m.context, m.source).state for m in messages]
-                if locale == DEFAULT_LOCALE or UNTRANSLATED not in states:
+                served = {APPROVED} if catalog.policy == SERVE_APPROVED else None
+                if locale == DEFAULT_LOCALE or (UNTRANSLATED not in states if served is None else set(states) <= served):
                     complete.append(locale)
                 review[locale] = shares(states)
             return complete, review
@@ -142,7 +144,8 @@ class ContentService:
         return self._figures(procedure, catalogs)[0]
 
     def complete_locales(self, procedure: Procedure) -> list[str]:
-        """Locales in which every string of the procedure is translated."""
+        """Locales in which readers get every string of the procedure in that language (under
+        ``serve: approved``, every string approved)."""
         return self._complete_locales(procedure, self._snapshot())
 
     def review_shares(self, locale: str, catalog: LocaleCatalog | None = None) -> dict[str, float]:

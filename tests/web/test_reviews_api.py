@@ -197,6 +197,8 @@ def test_the_approved_policy_serves_english_flagged_until_approved(own_translati
     assert re.search(r'<p class="block" lang="en" dir="ltr">Kyphoplasty and vertebroplasty are', page)
     locales = {entry["code"]: entry for entry in team.server.get("/api/v1/locales").json()}
     assert locales["es"]["serve"] == "approved" and locales["ko"]["serve"] == "translated"
+    listed = team.server.get("/api/v1/procedures?lang=es").json()["procedures"][0]
+    assert "es" not in listed["locales"] and "ko" in listed["locales"]  # a partner offers no Spanish yet
 
     assert team.review(team.ana, {"action": "approve", "messages": [OVERVIEW]}).status == 200
     blocks = {block["id"]: block for section in team.document()["sections"] for block in section["blocks"]}
@@ -207,6 +209,7 @@ def test_the_approved_policy_serves_english_flagged_until_approved(own_translati
     document = team.document()
     assert document["translation"]["complete"] and document["translation"]["state"] == "approved"
     assert document["title"] == "Cifoplastia y vertebroplastia"
+    assert "es" in team.server.get("/api/v1/procedures?lang=es").json()["procedures"][0]["locales"]
 
 
 def test_provenance_on_pages_embeds_fragments_and_json_ld(team):
