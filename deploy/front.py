@@ -154,10 +154,26 @@ def check_config(prefix: Path, config: Path) -> None:
         raise FrontError(f"nginx refused the configuration {config}:\n{result.stderr.strip()}")
 
 
+def _prctl(option: int, value: int) -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(option, value)
+
+
 def _die_with_parent() -> None:
     """In the child before exec: get SIGTERM if the supervisor dies, so nothing outlives it."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def adopted_children() -> list[int]:
+    """Our child processes (from /proc): as a subreaper we also get the orphans of our children,
+    such as nginx's workers when their master was killed (they would go on serving)."""
+    own, found = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == own:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -212,7 +228,8 @@ class Supervisor:
         """gunicorn as `scripts/serve` runs it (gthread, --preload), on the unix socket only."""
         return [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"unix:{self.socket_path}",
                 "--worker-class", "gthread", "--workers", self.gunicorn_workers, "--threads", self.gunicorn_threads,
-                "--preload", "--keep-alive", str(GUNICORN_KEEP_ALIVE), "contentapi:create_app()"]
+                "--preload", "--keep-alive", str(GUNICORN_KEEP_ALIVE),
+                "--control-socket", str(self.socket_path.with_name("gunicorn.ctl")), "contentapi:create_app()"]
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
         """Start one child with the settings in its environment."""
@@ -238,6 +255,7 @@ class Supervisor:
         0 after a signal, 1 when a child exited on its own."""
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(number, self._on_signal)
+        _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: see adopted_children()
         public = self.settings.public_url
         config = write_config(self.settings)
         check_config(self.settings.prefix, config)
@@ -268,7 +286,8 @@ class Supervisor:
         self.stopping = True
 
     def stop(self) -> None:
-        """SIGTERM to both (nginx: fast shutdown; gunicorn: graceful), SIGKILL after 30 s."""
+        """SIGTERM to both (nginx: fast shutdown; gunicorn: graceful), SIGKILL after 30 s; then the
+        same for anything of theirs left behind."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -279,6 +298,20 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        left = adopted_children()
+        for pid in left:
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while left:
+            for pid in list(left):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    left.remove(pid)
+            if left and time.monotonic() > deadline:
+                for pid in left:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                break
+            time.sleep(0.05)
 
 
 def say(message: str) -> None:
