@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.front import FrontSettings, PublicUrl, check_config, nginx_command, write_config
+from deploy.front import GUNICORN_KEEP_ALIVE, FrontSettings, PublicUrl, check_config, nginx_command, write_config
 from tests.helpers import GunicornServer, HttpResponse, http_request, listening_socket
 
 PUBLIC_HOST = "content.test"
@@ -169,9 +169,10 @@ class NginxFront:
 
 
 class FrontedGunicorn(GunicornServer):
-    """``tests.helpers.GunicornServer`` for a gunicorn behind the front: its readiness probe sends
-    the public host as Host, since the app refuses any host it does not trust (and behind the
-    front it trusts only the public one)."""
+    """``tests.helpers.GunicornServer`` for a gunicorn behind the front, as deploy/front.py runs it:
+    idle connections kept longer than nginx keeps them (``--keep-alive``), and a readiness probe that
+    sends the public host as Host, since the app refuses any host it does not trust (and behind
+    the front it trusts only the public one)."""
 
     def __init__(self, settings: dict[str, str], log: Path, public_host: str, workers: int = 2,
                  worker_class: str = "sync", threads: int = 1, preload: bool = False):
@@ -181,7 +182,8 @@ class FrontedGunicorn(GunicornServer):
         environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
         command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
                    "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-                   "--graceful-timeout", "5", "--log-level", "warning"]
+                   "--graceful-timeout", "5", "--log-level", "warning", "--keep-alive", str(GUNICORN_KEEP_ALIVE),
+                   "--no-control-socket"]
         if preload:
             command.append("--preload")
         self.log_path = log

@@ -88,7 +88,7 @@ def test_slow_put_bodies_through_the_front_fail_no_probe(stack):
             clients.stop()
         probes = prober.stop()
     assert held == [6, 6]
-    assert probes and all(probe.passed for probe in probes), summary(probes)
+    assert probes and all(probe.passed for probe in probes), summary(probes) + "\n" + front.access_log.read_text()[-6000:]
     # The route is real: the same PUTs sent whole are answered (401: no valid token).
     for token in ("wrong-token", None):
         headers = {"Content-Type": "text/x-gettext-translation; charset=utf-8"}
