@@ -248,12 +248,12 @@ def stack(translations_dir, tmp_path_factory):
 
 class StubUpstream:
     """An HTTP server on loopback that answers every GET with the headers registered for its path
-    (``respond``) and a body naming the request number and the headers it got; it counts requests
-    per path and keeps the headers of the last one."""
+    (``respond``) and a JSON body naming the request number and the headers it got (or the body
+    registered); it counts requests per path and keeps the headers of the last one."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.routes: dict[str, dict[str, str | list[str]]] = {}
+        self.routes: dict[str, tuple[dict[str, str | list[str]], bytes | None]] = {}
         self.counts: dict[str, int] = {}
         self.seen: dict[str, dict[str, list[str]]] = {}
         stub = self
@@ -270,13 +270,13 @@ class StubUpstream:
                     stub.counts[path] = stub.counts.get(path, 0) + 1
                     stub.seen[path] = received
                     number = stub.counts[path]
-                    headers = stub.routes.get(path, {"Cache-Control": "public, max-age=300"})
-                body = json.dumps({"number": number, "headers": received}).encode()
+                    headers, body = stub.routes.get(path, ({"Cache-Control": "public, max-age=300"}, None))
+                if body is None:
+                    body = json.dumps({"number": number, "headers": received}).encode()
                 self.send_response(200)
-                for name, value in headers.items():
+                for name, value in {"Content-Type": "application/json", **headers}.items():
                     for one in value if isinstance(value, list) else [value]:
                         self.send_header(name, one)
-                self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -290,10 +290,11 @@ class StubUpstream:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def respond(self, path: str, headers: dict[str, str | list[str]]) -> str:
-        """Answer GET ``path`` with these headers (besides Content-Type and Content-Length)."""
+    def respond(self, path: str, headers: dict[str, str | list[str]], body: bytes | None = None) -> str:
+        """Answer GET ``path`` with these headers (Content-Type is JSON unless they say otherwise;
+        Content-Length is added) and ``body`` if given."""
         with self.lock:
-            self.routes[path] = headers
+            self.routes[path] = (headers, body)
         return path
 
     def count(self, path: str) -> int:

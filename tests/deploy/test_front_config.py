@@ -4,6 +4,7 @@ which responses it keeps and for how long, and that credentials never meet the c
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import time
@@ -264,3 +265,35 @@ def test_odd_origin_or_accept_language_values_bypass_the_cache(stub_front):
                     {"Origin": "https://a.example|x"}, {"Accept-Language": "es|https://a.example"}):
         front.request("GET", path, headers)
     assert stub.count(path) - before == 4
+
+
+# -- compression -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_a_response_the_app_compressed_passes_through_untouched(stub_front, coding):
+    front, stub = stub_front
+    body = bytes(range(256)) * 16  # not a valid stream of either coding: nginx must not even look
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": coding, "ETag": f'"{coding}-1"',
+               "Vary": "Accept-Encoding", "Cache-Control": "public, max-age=300"}
+    path = stub.respond(f"/en/compressed-{coding}", headers, body)
+    for _ in range(2):  # from the upstream, then (usually) from the cache
+        response = front.request("GET", path, {"Accept-Encoding": "gzip, deflate, br"})
+        assert response.status == 200 and response.body == body
+        assert response.headers.get_all("Content-Encoding") == [coding]
+        assert response.headers.get_all("ETag") == [f'"{coding}-1"']
+        assert response.headers.get_all("Vary") == ["Accept-Encoding"]
+
+
+def test_a_response_the_app_sent_uncompressed_is_gzipped_for_clients_that_take_gzip(stub_front):
+    front, stub = stub_front
+    body = b"<!doctype html><p>" + b"Kyphoplasty and vertebroplasty. " * 200
+    path = stub.respond("/en/uncompressed", {"Content-Type": "text/html; charset=utf-8", "ETag": '"page-1"',
+                                             "Cache-Control": "public, max-age=300"}, body)
+    compressed = front.request("GET", path, {"Accept-Encoding": "gzip"})
+    assert compressed.headers["Content-Encoding"] == "gzip" and gzip.decompress(compressed.body) == body
+    assert compressed.headers["ETag"] == 'W/"page-1"' and "Accept-Encoding" in compressed.headers["Vary"]
+    plain = front.request("GET", path, {"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.body == body and plain.headers["ETag"] == '"page-1"'
+    small = stub.respond("/en/small", {"Content-Type": "text/html", "Cache-Control": "public, max-age=300"}, b"<p>short</p>")
+    assert "Content-Encoding" not in front.request("GET", small, {"Accept-Encoding": "gzip"}).headers
