@@ -262,6 +262,7 @@ class StubUpstream:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802 - the name http.server calls
+                """Count, remember the headers, answer as registered."""
                 path = self.path.split("?")[0]
                 received = {}
                 for name, value in self.headers.items():
@@ -282,7 +283,7 @@ class StubUpstream:
                 self.wfile.write(body)
 
             def log_message(self, format, *args):  # noqa: A002 - http.server's signature
-                pass
+                """Quiet: the tests read nginx's log, not this one."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
