@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -158,19 +159,25 @@ def listening_socket() -> socket.socket:
 
 class GunicornServer:
     """A real gunicorn serving ``contentapi:create_app()`` on loopback, configured through
-    ``CONTENTAPI_*`` environment variables as a deployment would be."""
+    ``CONTENTAPI_*`` environment variables as a deployment would be.
+
+    Its readiness probe sends the public URL's host (the app refuses hosts it does not trust);
+    ``extra_args`` go to gunicorn (the front passes ``--keep-alive``). Each has no control socket:
+    gunicorn 27 puts one at ~/.gunicorn/gunicorn.ctl by default, shared by every gunicorn here.
+    """
 
     def __init__(self, settings: dict[str, str], log: Path, workers: int = 2, worker_class: str = "sync",
-                 threads: int = 1, preload: bool = False):
+                 threads: int = 1, preload: bool = False, extra_args: tuple[str, ...] = ()):
         self.listener = listening_socket()
         self.port = self.listener.getsockname()[1]
         self.workers = workers
-        # As a deployment must: links are made from the public URL (here, this very server).
+        # As a deployment must: links are made from the public URL (by default, this very server).
         settings = {"PUBLIC_URL": f"http://127.0.0.1:{self.port}", **settings}
+        self.public_host = urlsplit(settings["PUBLIC_URL"]).netloc
         environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
         command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
                    "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-                   "--graceful-timeout", "5", "--log-level", "warning"]
+                   "--graceful-timeout", "5", "--log-level", "warning", "--no-control-socket", *extra_args]
         if preload:
             command.append("--preload")
         self.log_path = log
@@ -180,7 +187,8 @@ class GunicornServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if http_request(self.port, "GET", "/healthz", timeout=5)[0] == 200 and len(self.worker_pids()) == workers:
+                if (http_request(self.port, "GET", "/healthz", {"Host": self.public_host}, timeout=5)[0] == 200
+                        and len(self.worker_pids()) == workers):
                     return
             except OSError:
                 pass

@@ -15,7 +15,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from deploy.front import GUNICORN_KEEP_ALIVE, FrontSettings, PublicUrl, check_config, nginx_command, write_config
-from tests.helpers import GunicornServer, HttpResponse, http_request, listening_socket
+from tests.helpers import GunicornServer, HttpResponse, listening_socket
 
 PUBLIC_HOST = "content.test"
 # A probe passes when it gets its 200 within this many seconds. Probes through the front take
@@ -168,41 +167,6 @@ class NginxFront:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-class FrontedGunicorn(GunicornServer):
-    """``tests.helpers.GunicornServer`` for a gunicorn behind the front, as deploy/front.py runs it:
-    idle connections kept longer than nginx keeps them (``--keep-alive``), and a readiness probe that
-    sends the public host as Host, since the app refuses any host it does not trust (and behind
-    the front it trusts only the public one)."""
-
-    def __init__(self, settings: dict[str, str], log: Path, public_host: str, workers: int = 2,
-                 worker_class: str = "sync", threads: int = 1, preload: bool = False):
-        self.listener = listening_socket()
-        self.port = self.listener.getsockname()[1]
-        self.workers = workers
-        environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
-        command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
-                   "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-                   "--graceful-timeout", "5", "--log-level", "warning", "--keep-alive", str(GUNICORN_KEEP_ALIVE),
-                   "--no-control-socket"]
-        if preload:
-            command.append("--preload")
-        self.log_path = log
-        self.log = open(log, "wb")  # noqa: SIM115 - gunicorn writes to it until stop()
-        self.process = subprocess.Popen([*command, "contentapi:create_app()"], env=environment,
-                                        stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(self.listener.fileno(),))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if (http_request(self.port, "GET", "/healthz", {"Host": public_host}, timeout=5)[0] == 200
-                        and len(self.worker_pids()) == workers):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"gunicorn did not start: {log.read_text(errors='replace')[-2000:]}")
-
-
 @dataclass
 class Stack:
     """nginx in front of a real gunicorn."""
@@ -219,8 +183,8 @@ def start_stack(settings: dict, log: Path, **shape) -> Stack:
     listener = listening_socket()
     public_host = f"{PUBLIC_HOST}:{listener.getsockname()[1]}"
     try:
-        gunicorn = FrontedGunicorn({**settings, "PUBLIC_URL": f"http://{public_host}"}, log, public_host,
-                                   **{**RECOMMENDED, **shape})
+        gunicorn = GunicornServer({**settings, "PUBLIC_URL": f"http://{public_host}"}, log,
+                                  extra_args=("--keep-alive", str(GUNICORN_KEEP_ALIVE)), **{**RECOMMENDED, **shape})
     except BaseException:
         listener.close()
         raise
