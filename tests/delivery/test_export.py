@@ -46,3 +46,12 @@ def test_export_replaces_an_earlier_export_whole(runner, tmp_path):
     assert runner.invoke(args=["export", str(destination)]).exit_code == 0
     assert not (destination / "stale.html").exists()
     assert not list(tmp_path.glob(".site.*"))
+
+
+def test_pages_link_oembed_discovery_to_the_public_url_and_relatively_without_one(make_app):
+    page = f"/es/procedures/{SLUG}"
+    public = make_app(PUBLIC_URL="https://content.example.org").test_client().get(page).get_data(as_text=True)
+    assert ('href="https://content.example.org/oembed?url=https%3A//content.example.org/es/procedures/'
+            f'{SLUG}&amp;format=json"') in public
+    development = make_app().test_client().get(page).get_data(as_text=True)
+    assert f'href="/oembed?url=/es/procedures/{SLUG}&amp;format=json"' in development
