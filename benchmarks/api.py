@@ -9,12 +9,14 @@ rounds is reported, so a burst of noise on this shared machine hits all three al
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import tempfile
 from pathlib import Path
 
 from benchmarks.common import (
+    HOST,
     RECOMMENDED,
     SLUG,
     VENV_BIN,
@@ -37,8 +39,7 @@ CASES = {
     "json": f"/api/v1/procedures/{SLUG}?lang={LOCALE}",
     "html": f"/{LOCALE}/procedures/{SLUG}",
 }
-# What a partner's page view asks for: the themed embed document. Not in the export (it depends on
-# the partner registry), so it is measured against the floor only.
+# What a partner's page view asks for: the themed embed document, measured against the floor only.
 EMBED_URL = f"/embed/{LOCALE}/procedures/{SLUG}?partner=demo"
 DROPPED_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"}
 # Candidates compared by --sweep to choose RECOMMENDED (two cores here).
@@ -54,7 +55,7 @@ SWEEP = [
 def export(directory: Path, env: dict | None = None) -> Path:
     """``contentapi export`` into ``directory`` (the tree nginx serves and the floor replays)."""
     completed = subprocess.run([str(VENV_BIN / "contentapi"), "export", str(directory)], capture_output=True,
-                               text=True, env=env, timeout=600)
+                               text=True, env={**os.environ, **(env or {})}, timeout=600)
     if completed.returncode != 0:
         raise BenchmarkError(f"contentapi export failed: {completed.stderr.strip()[-400:]}")
     return directory
@@ -65,7 +66,7 @@ def record_floor(app: Server, export_dir: Path, folder: Path, urls: dict[str, st
 
     Returns each URL's ETag.
     """
-    manifest = {entry["url"]: entry for entry in json.loads((export_dir / "manifest.json").read_text())}
+    manifest = {entry["url"]: entry for entry in json.loads((export_dir / "manifest.json").read_text())["files"]}
     recorded, etags = [], {}
     for url in list(urls.values()) + ["/healthz"]:
         reply = request(app.port, url)
@@ -132,6 +133,8 @@ def measure(servers: dict[str, Server], cases: list[tuple], duration: float, rou
 def start_servers(workdir: Path, settings: ServerSettings, with_nginx: bool = True,
                   env: dict | None = None) -> tuple[dict[str, Server], dict[str, str], Path]:
     """contentapi, the floor and nginx, on free loopback ports, with the floor recorded from contentapi."""
+    # One public URL for the export and the server, so the embed's absolute links are the same bytes.
+    env = {"CONTENTAPI_PUBLIC_URL": f"http://{HOST}", **(env or {})}
     export_dir = export(workdir / "floor" / "export", env=env)
     servers: dict[str, Server] = {}
     try:
