@@ -283,8 +283,21 @@ class Recorder:
         return {name: headers[name] for name in SECURITY_HEADERS if name in headers}
 
 
-def collect(app: Flask, base_url: str) -> Export:
-    """Record every planned URL from the app (ExportError when the catalogs change meanwhile)."""
+def write_bodies(file: ExportedFile, root: Path) -> None:
+    """Write a recorded file's bodies under ``root``, dated with its Last-Modified, and let go of them
+    (a large library's bodies do not fit in memory at once)."""
+    modified = email.utils.parsedate_to_datetime(file.last_modified).timestamp()
+    for name, body in file.bodies.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        os.utime(target, (modified, modified))
+    file.bodies.clear()
+
+
+def collect(app: Flask, base_url: str, root: Path) -> Export:
+    """Record every planned URL from the app, writing each file's bodies under ``root`` as it goes
+    (ExportError when the base URL's host is not trusted, or the catalogs change meanwhile)."""
     trusted = app.config.get("TRUSTED_HOSTS")
     host = urlsplit(base_url).hostname
     if trusted and host not in trusted:
@@ -293,7 +306,10 @@ def collect(app: Flask, base_url: str) -> Export:
     service = app.extensions[EXTENSION].service
     state = service.state()
     recorder = Recorder(app, base_url)
-    files = [recorder.record(url, path) for url, path in planned_urls(app)]
+    files = []
+    for url, path in planned_urls(app):
+        files.append(recorder.record(url, path))
+        write_bodies(files[-1], root)
     if service.state() != state:
         raise ExportError("a catalog was published while the export ran; run it again")
     return Export(base_url, app.config["PUBLIC_URL"], files, partner_registry_of(app), recorder.error_headers(),
@@ -301,17 +317,10 @@ def collect(app: Flask, base_url: str) -> Export:
 
 
 def write_tree(export: Export, root: Path, final_root: Path) -> None:
-    """Write the files, manifest.json and the nginx configuration under ``root`` (moved to
-    ``final_root`` afterwards, where nginx.conf finds it), world-readable."""
+    """Write manifest.json and the nginx configuration under ``root`` (moved to ``final_root``
+    afterwards, where nginx.conf finds it), and make the whole tree world-readable."""
     from contentapi.delivery.export_nginx import nginx_files
 
-    for file in export.files:
-        modified = email.utils.parsedate_to_datetime(file.last_modified).timestamp()
-        for name, body in file.bodies.items():
-            target = root / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
-            os.utime(target, (modified, modified))
     (root / "manifest.json").write_text(json.dumps(export.manifest(), indent=1, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
     for name, text in nginx_files(export, final_root).items():
@@ -336,10 +345,10 @@ def is_export(folder: Path) -> bool:
 def export_tree(app: Flask, destination: Path, base_url: str) -> int:
     """Write the export into ``destination`` (replaced as a whole); return the number of URLs exported."""
     destination = Path(destination).resolve()
-    export = collect(app, base_url)
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
     try:
+        export = collect(app, base_url, staging)
         write_tree(export, staging, destination)
         # Swap the finished tree in, so a failed export never leaves half a tree behind.
         if destination.exists():

@@ -325,8 +325,9 @@ def http_conf(export: Export) -> str:
     groups = groups_of(export)
     longest = max(len(f"/{file.path}|identity") for file in export.files)
     entries = len(export.files) * len(CODINGS)
+    # Room for a few of the longest keys per bucket: with two, nginx cannot place 15,000 keys.
     bucket = 64
-    while bucket < longest + 32:
+    while bucket < 4 * (longest + 16):
         bucket *= 2
     size = 4096
     while size < 4 * entries:

@@ -246,6 +246,17 @@ def test_every_accept_encoding_gets_the_coding_live_chooses(served):
             assert nginx_answer[2] == live_answer[2], (url, accept_encoding)
 
 
+def test_head_is_get_without_a_body_and_other_methods_are_refused(served):
+    site, nginx, live = served
+    for file in manifest_files(site)[::7]:
+        for headers in ({}, {"Accept-Encoding": "gzip, deflate, br, zstd", "Origin": REGISTERED_ORIGIN}):
+            (live_status, live_headers, live_body), (status, nginx_headers, body) = (
+                fetch(server.port, file["url"], headers, method="HEAD") for server in (live, nginx))
+            assert (status, body) == (live_status, live_body) == (200, b""), file["url"]
+            assert compared(nginx_headers) == compared(live_headers), file["url"]
+        assert fetch(nginx.port, file["url"], method="POST")[0] == fetch(live.port, file["url"], method="POST")[0] == 405
+
+
 @pytest.mark.parametrize("url", [
     "/", f"/procedures/{SLUG}", "/api/v1/procedures", f"/api/v1/procedures/{SLUG}", f"/api/v1/procedures/{SLUG}/fragment",
     "/api/v1/procedures?lang=es-MX", "/api/v1/procedures?lang=%25%25", "/api/v1/Procedures?lang=es", "/EN/",
