@@ -69,7 +69,7 @@ NOT_EXPORTED = (
     {"url": "/api/v1/procedures, /api/v1/procedures/{slug}, /api/v1/procedures/{slug}/fragment without ?lang=",
      "live": "200 in the locale negotiated from Accept-Language", "export": "404",
      "why": "negotiated from Accept-Language; the exported URLs carry ?lang="},
-    {"url": "?lang= other than a supported locale's code as written in the exported URLs (es-MX, ES, fr, %%%)",
+    {"url": "?lang= other than a supported locale's code (in any case: ES is es): es-MX, zh-CN, fr, %%%",
      "live": "200 in the matching locale (English for languages not served), 400 for a malformed tag",
      "export": "404", "why": "language matching (CLDR likely subtags) needs the service"},
     {"url": "redirected URLs: /es-MX/..., /embed/es-MX/..., /en, //en/",

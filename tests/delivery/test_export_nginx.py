@@ -3,7 +3,8 @@ export generates, against the live app with the same PUBLIC_URL, for every expor
 Accept-Encoding a client sends and with and without a registered Origin; conditional requests too.
 
 nginx runs as Debian ships it (``/usr/sbin/nginx``), in the foreground with its own prefix folder, on
-a free loopback port. Started as root, its workers run as an unprivileged user: the export must be
+a free loopback port (about 15 s with the export, up to 35 s on a busy machine: marked slow; the
+Python check of the Accept-Encoding maps at the end is not). Started as root, its workers run as an unprivileged user: the export must be
 world-readable for them, and nothing here changes a mode inside it (the folder holding it is made
 0755, as a host's /srv would be).
 """
@@ -177,6 +178,7 @@ def manifest_files(site: Path) -> list[dict]:
     return json.loads((site / "manifest.json").read_text(encoding="utf-8"))["files"]
 
 
+@pytest.mark.slow
 def test_nginx_workers_read_the_tree_without_any_privilege(served):
     site, nginx, _ = served
     if os.geteuid() == 0:
@@ -188,6 +190,7 @@ def test_nginx_workers_read_the_tree_without_any_privilege(served):
     assert status == 200 and b"<html" in body, nginx.log()
 
 
+@pytest.mark.slow
 def test_every_exported_url_is_served_as_live_serves_it(served):
     site, nginx, live = served
     files = manifest_files(site)
@@ -208,6 +211,7 @@ def test_every_exported_url_is_served_as_live_serves_it(served):
     assert not differences, f"{len(differences)} differ, e.g.:\n" + "\n".join(differences[:10]) + nginx.log()
 
 
+@pytest.mark.slow
 def test_conditional_requests_answer_304_with_the_live_headers(served):
     site, nginx, live = served
     for file in manifest_files(site):
@@ -234,6 +238,7 @@ def test_conditional_requests_answer_304_with_the_live_headers(served):
         assert compared(nginx_headers) == compared(live_headers), headers
 
 
+@pytest.mark.slow
 def test_every_accept_encoding_gets_the_coding_live_chooses(served):
     _, nginx, live = served
     # ?lang= in another case is the same locale live and exported.
@@ -246,6 +251,7 @@ def test_every_accept_encoding_gets_the_coding_live_chooses(served):
             assert nginx_answer[2] == live_answer[2], (url, accept_encoding)
 
 
+@pytest.mark.slow
 def test_head_is_get_without_a_body_and_other_methods_are_refused(served):
     site, nginx, live = served
     for file in manifest_files(site)[::7]:
@@ -257,6 +263,7 @@ def test_head_is_get_without_a_body_and_other_methods_are_refused(served):
         assert fetch(nginx.port, file["url"], method="POST")[0] == fetch(live.port, file["url"], method="POST")[0] == 405
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", [
     "/", f"/procedures/{SLUG}", "/api/v1/procedures", f"/api/v1/procedures/{SLUG}", f"/api/v1/procedures/{SLUG}/fragment",
     "/api/v1/procedures?lang=es-MX", "/api/v1/procedures?lang=%25%25", "/api/v1/Procedures?lang=es", "/EN/",
@@ -276,6 +283,7 @@ def test_what_is_not_exported_is_a_404_with_the_security_headers(served, url):
     assert "etag" not in headers and "access-control-allow-origin" not in headers
 
 
+@pytest.mark.slow
 def test_the_complete_example_configuration_is_valid(served, tmp_path):
     site, _, _ = served
     completed = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(site / "nginx" / "nginx.conf")],
