@@ -4,7 +4,7 @@ The export asks the app itself (Flask's test client, on the public host) for eac
 each content coding (identity, gzip, br), so the bytes, the ETags (``"<hash>"``, ``"<hash>-gzip"``,
 ``"<hash>-br"``) and every other header are exactly what the live service sends: the files cannot
 drift from what the views, the security hooks and CORS do. Compressed bodies are written beside
-their file as ``X.gz`` and ``X.br`` (only when live sends that coding: not for PNGs, not when
+their file as ``X.gz`` and ``X.br`` (only when live sends that coding: not for images, not when
 compressing would not make a body smaller), and each file's modification time is its
 ``Last-Modified``.
 
