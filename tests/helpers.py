@@ -311,3 +311,51 @@ class PostgresCluster:
         if (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- hand-written catalogs, for the checker's tests ---------------------------------------------
+
+# The Plural-Forms of the shipped catalogs.
+PLURAL_FORMS = {
+    "es": "nplurals=2; plural=(n != 1);",
+    "ru": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=0 && n%100<=2 ? 4 : 5);",
+    "zh-Hans": "nplurals=1; plural=0;",
+    "ko": "nplurals=1; plural=0;",
+    "vi": "nplurals=1; plural=0;",
+}
+# Babel's plural table changes between releases (Spanish: 2 forms up to 2.18, 3 in 2.19); catalogs
+# written for other checks silence that advice.
+SILENCE_PLURAL_TABLE = "# contentapi: ignore=plural-table\n"
+
+
+def po_quote(text: str) -> str:
+    """``text`` as one quoted .po string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def po_entry(msgid: str, msgstr: str | list[str], context: str | None = "proc/overview/1", comment: str = "",
+             flags: str = "", plural: str | None = None) -> str:
+    """One .po entry (``msgstr`` a list of forms with ``plural``, the msgid_plural)."""
+    lines = [f"# {comment}"] if comment else []
+    if flags:
+        lines.append(f"#, {flags}")
+    if context is not None:
+        lines.append(f"msgctxt {po_quote(context)}")
+    lines.append(f"msgid {po_quote(msgid)}")
+    if plural is None:
+        lines.append(f"msgstr {po_quote(msgstr)}")
+    else:
+        lines.append(f"msgid_plural {po_quote(plural)}")
+        lines += [f"msgstr[{index}] {po_quote(form)}" for index, form in enumerate(msgstr)]
+    return "\n".join(lines) + "\n\n"
+
+
+def po_catalog(body: str, language: str = "es", plural: str | None = None) -> bytes:
+    """A catalog with a header (Language, Plural-Forms, UTF-8) and ``body``."""
+    header = (
+        SILENCE_PLURAL_TABLE + 'msgid ""\nmsgstr ""\n'
+        f'"Language: {language.replace("-", "_")}\\n"\n"Plural-Forms: {plural or PLURAL_FORMS.get(language, PLURAL_FORMS["es"])}\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    )
+    return (header + body).encode("utf-8")

@@ -26,7 +26,7 @@ def test_missing_translations_folder_stops_start_up(tmp_path):
     import pytest
 
     with pytest.raises(SystemExit) as raised:
-        create_app({"TRANSLATIONS_DIR": str(tmp_path / "nowhere")})
+        create_app({"TRANSLATIONS_DIR": str(tmp_path / "nowhere"), "TRUSTED_HOSTS": "localhost"})
     assert "translations folder does not exist" in str(raised.value.code)
 
 

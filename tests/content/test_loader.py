@@ -105,7 +105,7 @@ def test_malformed_content_stops_start_up_with_one_line(tmp_path, translations_d
     write(tmp_path, "good.md", GOOD.format(slug="good"))
     broken = write(tmp_path, "broken.md", GOOD.format(slug="broken").replace("{#overview}", "{#nope}"))
     with pytest.raises(SystemExit) as raised:
-        create_app({"CONTENT_DIR": str(tmp_path), "TRANSLATIONS_DIR": str(translations_dir)})
+        create_app({"CONTENT_DIR": str(tmp_path), "TRANSLATIONS_DIR": str(translations_dir), "TRUSTED_HOSTS": "localhost"})
     message = str(raised.value.code)
     assert message == f'contentapi cannot start: {broken}:10: unknown section id "nope" (known: ' + message.split("(known: ")[1]
     assert "\n" not in message
