@@ -55,7 +55,10 @@ class ContentService:
         renderer: PageRenderer | None = None,
         cache_size: int = 4096,
         ui_messages: Iterable[tuple[str | None, str]] = (),
+        public_url: str = "",
     ):
+        """``public_url`` is the normalised PUBLIC_URL (empty in development): pages link oEmbed
+        discovery absolutely to it, so a page served by a static host still finds our oEmbed."""
         self.library = library
         self.catalogs = catalogs
         self.locales = catalogs.locales
@@ -66,6 +69,7 @@ class ContentService:
         self._kept = VersionedCache(size)
         self._localized = VersionedCache(LOCALIZED_CACHE_SIZE)
         self._ui_messages = tuple(ui_messages)
+        self.public_url = public_url.rstrip("/")
 
     @cached_property
     def messages(self) -> tuple[tuple[str | None, str], ...]:
@@ -156,6 +160,7 @@ class ContentService:
             procedure=page.procedure,
             json_ld=json_ld(page),
             alternate_url=lambda code: urls.page_procedure(slug, code),
+            public_url=self.public_url,
         )
 
     def embed_page(self, page: LocalizedProcedure, base_url: str, template: str, link_target: str | None,
