@@ -216,7 +216,7 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
                     "floor": {"If-None-Match": etags[(json_url, "")]},
                     "nginx": {"If-None-Match": nginx_etags[json_url]},
                 }),
-                Case("embed", EMBED_URL, only=("contentapi", "floor")),
+                Case("embed", EMBED_URL),
                 *browser_cases(etags),
             ]
             figures = measure(servers, cases, duration, rounds, connections)
