@@ -154,6 +154,11 @@ def listening_socket() -> socket.socket:
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     listener.set_inheritable(True)
+    # Non-blocking, as servers expect of a listener they inherit: the flag belongs to the socket
+    # every process shares, and nginx does not set it on an inherited one. A blocking listener lets
+    # an nginx worker wait inside accept() while its other connections wait for it (requests
+    # through the front stalled for seconds now and then).
+    listener.setblocking(False)
     return listener
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -81,6 +83,26 @@ def seen_by_upstream(response) -> dict[str, list[str]]:
     """The request headers the stub upstream got (it puts them in its body)."""
     assert response.status == 200, response.body
     return response.json()["headers"]
+
+
+def test_the_workers_listen_on_a_non_blocking_socket(stub_front):
+    """A worker blocked inside accept() leaves its other connections waiting until a new client
+    happens to arrive (probes through the front timed out now and then): the listening socket
+    every worker shares must be non-blocking, inherited or not."""
+    front, _ = stub_front
+    inode = Path(f"/proc/self/fd/{front.listener.fileno()}").readlink()
+
+    def workers() -> list[str]:
+        children = Path(f"/proc/{front.process.pid}/task/{front.process.pid}/children").read_text().split()
+        return [pid for pid in children if b"worker process" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+    wait_until(lambda: len(workers()) == 2, timeout=10, message="nginx's two workers")
+    for pid in workers():
+        held = [fd for fd in Path(f"/proc/{pid}/fd").iterdir() if fd.readlink() == inode]
+        assert held, f"nginx worker {pid} does not hold the listener"
+        for fd in held:
+            flags = int(Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text().split("flags:")[1].split()[0], 8)
+            assert flags & os.O_NONBLOCK, f"nginx worker {pid} accepts on a blocking socket"
 
 
 def test_the_upstream_gets_the_public_host_and_none_of_the_clients_forwarding_headers(stub_front):
