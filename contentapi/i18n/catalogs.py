@@ -331,9 +331,16 @@ class ServedCatalogs:
             if not retry:
                 return False
             attempt = previous.attempt + 1  # what they serve meanwhile stays their last good
-        carried = {name: catalog for name, catalog in previous.loaded().items()
+        loaded = previous.loaded()
+        carried = {name: catalog for name, catalog in loaded.items()
                    if catalog.problem is None and manifest.domains.get(name) == catalog.served}
-        self._catalogs[locale] = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt)
+        catalog = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt)
+        # Damaged domains are tried again now rather than at their next use: until then this
+        # worker's health() would not know of them and say "ok".
+        for name, item in loaded.items():
+            if item.problem and name in manifest.domains:
+                catalog.domain(name)
+        self._catalogs[locale] = catalog
         return True
 
     def state(self) -> tuple:
@@ -347,12 +354,6 @@ class ServedCatalogs:
         if current != self._state:
             self._state = current
         return self._state
-
-    def load_all(self) -> None:
-        """Load every domain now (a master before it forks its workers, so they share the pages)."""
-        for catalog in self._catalogs.values():
-            for domain in catalog.manifest.domains:
-                catalog.domain(domain)
 
     def health(self) -> dict:
         """Per locale: the last revision, a hash of what this worker serves, and what is degraded."""
