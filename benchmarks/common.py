@@ -332,12 +332,18 @@ def start_nginx(export_dir: Path, workers: int, workdir: Path) -> Server:
     (prefix / "nginx.conf").write_text(conf, encoding="utf-8")
     started = time.monotonic()
     process = start_process([nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")], log=prefix / "stderr.log")
+    return answering_server("nginx", port, process, "/en/", started, 20)
+
+
+def answering_server(name: str, port: int, process: subprocess.Popen, path: str, started: float, timeout: float) -> Server:
+    """The started ``process`` as a Server once ``path`` answers 200 (its start-up time measured
+    from ``started``); stopped if it does not within ``timeout`` seconds."""
     try:
-        ready = wait_for_http(port, "/en/", started + 20, process)
+        ready = wait_for_http(port, path, started + timeout, process)
     except BaseException:
         stop_process(process)
         raise
-    return Server("nginx", port, process, ready - started)
+    return Server(name, port, process, ready - started)
 
 
 # -- wrk --------------------------------------------------------------------------------------

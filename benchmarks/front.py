@@ -30,15 +30,14 @@ from benchmarks.common import (
     LoadResult,
     Server,
     ServerSettings,
+    answering_server,
     free_port,
     request,
     run_wrk,
     say,
     start_nginx,
     start_process,
-    stop_process,
     table,
-    wait_for_http,
     write_result,
 )
 from benchmarks.publish import CATALOG_URL, MARK, edition_number, prepare, with_title
@@ -68,12 +67,7 @@ def start_front(workdir: Path, env: dict, settings: ServerSettings) -> Server:
              "CONTENTAPI_WORKERS": str(settings.workers), "CONTENTAPI_THREADS": str(settings.threads),
              "CONTENTAPI_NGINX_WORKERS": str(settings.workers)},
         log=workdir / "front.log")
-    try:
-        ready = wait_for_http(port, "/healthz", started + 120, process)
-    except BaseException:
-        stop_process(process)
-        raise
-    return Server("front", port, process, ready - started)
+    return answering_server("front", port, process, "/healthz", started, 120)
 
 
 def etags_by_encoding(server: Server, url: str) -> dict[str, str]:

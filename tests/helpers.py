@@ -107,6 +107,27 @@ def http_request(port: int, method: str, path: str, headers: dict | None = None,
         connection.close()
 
 
+def exact_request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+                  timeout: float = 30, host: str | None = None) -> HttpResponse:
+    """One request on a fresh loopback connection with exactly ``headers``: nothing is added but
+    Host (``host``, or 127.0.0.1 and the port, unless ``headers`` hold one) and Content-Length, so
+    tests choose every header a cache or a negotiation sees."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        if "host" not in {name.lower() for name in (headers or {})}:
+            connection.putheader("Host", host or f"127.0.0.1:{port}")
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return HttpResponse(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
 class LiveServer:
     """A real HTTP server for an app, in a thread, on a port the system chose (no race)."""
 
@@ -119,19 +140,7 @@ class LiveServer:
 
     def request(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None) -> HttpResponse:
         """Send one request over a fresh connection and read the whole response."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            given = {name.lower() for name in (headers or {})}
-            connection.putrequest(method, path, skip_host="host" in given, skip_accept_encoding=True)
-            for name, value in (headers or {}).items():
-                connection.putheader(name, value)
-            if body is not None:
-                connection.putheader("Content-Length", str(len(body)))
-            connection.endheaders(body)
-            response = connection.getresponse()
-            return HttpResponse(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+        return exact_request(self.port, method, path, headers, body)
 
     def get(self, path: str, **headers) -> HttpResponse:
         """GET with headers given as keyword arguments (underscores become hyphens)."""

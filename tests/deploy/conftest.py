@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from deploy.front import GUNICORN_KEEP_ALIVE, FrontSettings, PublicUrl, check_config, nginx_command, write_config
-from tests.helpers import GunicornServer, HttpResponse, listening_socket
+from tests.helpers import GunicornServer, HttpResponse, exact_request, listening_socket
 
 PUBLIC_HOST = "content.test"
 # A probe passes when it gets its 200 within this many seconds. Probes through the front take
@@ -95,21 +95,7 @@ class NginxFront:
                 timeout: float = 20, host: str | None = None) -> HttpResponse:
         """One request on a fresh connection, with the public Host unless ``host`` (or a Host in
         ``headers``) says otherwise; nothing is added but Host and Content-Length."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-            given = {name.lower() for name in (headers or {})}
-            if "host" not in given:
-                connection.putheader("Host", host or self.host)
-            for name, value in (headers or {}).items():
-                connection.putheader(name, value)
-            if body is not None:
-                connection.putheader("Content-Length", str(len(body)))
-            connection.endheaders(body)
-            response = connection.getresponse()
-            return HttpResponse(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+        return exact_request(self.port, method, path, headers, body, timeout, host or self.host)
 
     def get(self, path: str, **headers) -> HttpResponse:
         """GET with headers as keyword arguments (underscores become hyphens)."""
