@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from contentapi.partners import commands as partner_commands
     from contentapi.web import (
         api,
+        clinical,
         demo_partner,
         embed,
         errors,
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
     for area in (api, pages, embed, oembed, translations):
         app.register_blueprint(area.blueprint)
+    clinical.init_app(app)  # Infobutton, FHIR, CDS Hooks (FHIR errors as OperationOutcome)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
     for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner):
         commands.init_app(app)
