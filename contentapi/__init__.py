@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         pages,
         partners,
         response_cache,
+        search,
         security,
         translations,
     )
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     for area in (api, pages, embed, oembed, translations):
         app.register_blueprint(area.blueprint)
     clinical.init_app(app)  # Infobutton, FHIR, CDS Hooks (FHIR errors as OperationOutcome)
+    search.init_app(app)  # /api/v1/search and /{locale}/search
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
     for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner):
         commands.init_app(app)

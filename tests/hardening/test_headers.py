@@ -36,6 +36,8 @@ ROUTES = {
     "/fhir/DocumentReference": ("GET", "/fhir/DocumentReference?code=2.16.840.1.113883.6.12|22513"),
     "/fhir/DocumentReference/<identifier>": ("GET", f"/fhir/DocumentReference/{SLUG}-es"),
     "/cds-services": ("GET", "/cds-services"),
+    "/api/v1/search": ("GET", "/api/v1/search?q=cement&lang=es"),
+    "/<locale>/search": ("GET", "/ar/search?q=%D8%A7%D9%84%D9%81%D9%82%D8%B1%D8%A7%D8%AA"),
     "/cds-services/<service_id>": ("POST", "/cds-services/patient-education"),
     "/api/v1/translations/<locale>": ("GET", "/api/v1/translations/es"),
     "/api/v1/translations/<locale>/revisions": ("GET", "/api/v1/translations/es/revisions"),

@@ -31,6 +31,8 @@ EXPECTED = {
     "/fhir/DocumentReference": (True, False, False),
     "/fhir/DocumentReference/<identifier>": (True, False, False),
     "/cds-services": (True, False, False),
+    "/api/v1/search": (True, True, False),
+    "/<locale>/search": (False, False, False),
     "/cds-services/<service_id>": (True, False, False),
     "/api/v1/translations/<locale>": (True, True, False),
     "/api/v1/translations/<locale>/revisions": (True, True, False),
