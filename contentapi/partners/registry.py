@@ -283,6 +283,15 @@ def _theme(where: str, data) -> Theme:
     return Theme(**values)
 
 
+def _check_table(where: str, data, fields: tuple[str, ...], shape: str) -> None:
+    """RegistryError unless ``data`` is a table whose keys are all among ``fields``."""
+    if not isinstance(data, dict):
+        raise RegistryError(f"{where}: {shape}")
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise RegistryError(f"{where}: unknown field {unknown[0]!r} (known: {', '.join(fields)})")
+
+
 def _webhooks(where: str, data) -> tuple[Webhook, ...]:
     """``webhooks = [{url, secret, events}]``: absolute http(s) URLs, Standard Webhooks secrets
     (``whsec_`` and 24 to 64 random bytes in base64), known event types or "*"."""
@@ -293,11 +302,7 @@ def _webhooks(where: str, data) -> tuple[Webhook, ...]:
     out = []
     for number, item in enumerate(data, start=1):
         here = f"{where}: webhook {number}"
-        if not isinstance(item, dict):
-            raise RegistryError(f"{here} must be a table of url, secret and events")
-        unknown = sorted(set(item) - set(WEBHOOK_FIELDS))
-        if unknown:
-            raise RegistryError(f"{here}: unknown field {unknown[0]!r} (known: {', '.join(WEBHOOK_FIELDS)})")
+        _check_table(here, item, WEBHOOK_FIELDS, "must be a table of url, secret and events")
         url = item.get("url")
         parts = urlsplit(url) if isinstance(url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
@@ -324,11 +329,7 @@ def _partner(source: str, partner_id: str, data) -> Partner:
     where = f"{source}: partner {partner_id!r}"
     if not PARTNER_ID.match(partner_id):
         raise RegistryError(f"{where}: ids are lowercase letters, digits and hyphens (at most 64)")
-    if not isinstance(data, dict):
-        raise RegistryError(f"{where}: must be a table")
-    unknown = sorted(set(data) - set(PARTNER_FIELDS))
-    if unknown:
-        raise RegistryError(f"{where}: unknown field {unknown[0]!r} (known: {', '.join(PARTNER_FIELDS)})")
+    _check_table(where, data, PARTNER_FIELDS, "must be a table")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RegistryError(f"{where}: needs a name")
