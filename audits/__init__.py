@@ -19,7 +19,7 @@ def untranslated_titles(results) -> None:
     with --url have no expected locale and are left alone.
     """
     from audits.checks import finding
-    from audits.language import primary
+    from contentapi.i18n.language import primary
 
     by_path = {page.path: page for page in results}
     for page in results:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 from audits import readability
-from audits.language import guess_language, is_rtl, primary, same_language
+from contentapi.i18n.language import guess_language, is_rtl, primary, same_language
 from audits.model import (
     INCOMPLETE,
     NOT_MEASURED,

@@ -53,7 +53,9 @@ def start(config: dict | None = None) -> LocalService:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # keep request lines off the audit's output
     workdir = Path(tempfile.mkdtemp(prefix="contentapi-audit-"))
-    settings = {"TRANSLATIONS_DIR": str(compiled_translations(workdir / "translations"))}
+    # Served on loopback only, so those are the only host names it answers for.
+    settings = {"TRANSLATIONS_DIR": str(compiled_translations(workdir / "translations")),
+                "TRUSTED_HOSTS": "127.0.0.1,localhost"}
     settings.update(config or {})
     server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="contentapi-audit-service", daemon=True)

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pyphen
 
-from audits.language import primary
+from contentapi.i18n.language import primary
 
 MIN_WORDS = 50
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)

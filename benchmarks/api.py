@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.common import (
     RECOMMENDED,
@@ -31,6 +32,7 @@ from benchmarks.common import (
     write_result,
 )
 from benchmarks.floor import ENVIRONMENT as FLOOR_ENVIRONMENT
+from benchmarks.traffic import ENGINES, browser_mix, mix_script
 
 LOCALE = "es"
 CASES = {
@@ -40,6 +42,12 @@ CASES = {
 # What a partner's page view asks for: the themed embed document. Not in the export (it depends on
 # the partner registry), so it is measured against the floor only.
 EMBED_URL = f"/embed/{LOCALE}/procedures/{SLUG}?partner=demo"
+# The browser mix: how many distinct readers' header sets, and the Accept-Encoding values among them
+# (recorded for the floor, which answers by the header as sent).
+MIX_SIZE = 512
+MIX_ENCODINGS = ("", *sorted({encoding for _, encoding, _ in ENGINES}))
+BROWSER_CASES = ("json browsers", "html browsers", "304 browsers")
+HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 DROPPED_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"}
 # Candidates compared by --sweep to choose RECOMMENDED (two cores here).
 SWEEP = [
@@ -60,36 +68,57 @@ def export(directory: Path, env: dict | None = None) -> Path:
     return directory
 
 
-def record_floor(app: Server, export_dir: Path, folder: Path, urls: dict[str, str]) -> dict[str, str]:
-    """Record contentapi's responses for the floor; check they are byte-identical to the export.
+def record_floor(app: Server, export_dir: Path, folder: Path, urls: dict[str, str],
+                 encodings: tuple[str, ...] = ("",)) -> dict[tuple[str, str], str]:
+    """Record contentapi's responses for the floor, for each URL and Accept-Encoding value (``""``: the
+    header left out); check the plain bodies are byte-identical to the export.
 
-    Returns each URL's ETag.
+    Returns each (URL, Accept-Encoding)'s ETag.
     """
     manifest = {entry["url"]: entry for entry in json.loads((export_dir / "manifest.json").read_text())}
+    bodies = folder / "bodies"
+    bodies.mkdir(parents=True, exist_ok=True)
     recorded, etags = [], {}
-    for url in list(urls.values()) + ["/healthz"]:
-        reply = request(app.port, url)
-        if reply.status != 200:
-            raise BenchmarkError(f"{url} answered {reply.status}")
-        headers = [[k, v] for k, v in reply.headers.items() if k not in DROPPED_HEADERS]
-        entry = {"url": url, "headers": headers}
-        if url in manifest:
-            path = manifest[url]["path"]
-            if (export_dir / path).read_bytes() != reply.body:
-                raise BenchmarkError(f"{url}: live bytes differ from the export's {path}")
-            entry["path"] = path
-            etag = reply.headers["etag"]
-            not_modified = request(app.port, url, headers={"If-None-Match": etag})
-            if not_modified.status != 304:
-                raise BenchmarkError(f"{url} with If-None-Match answered {not_modified.status}, not 304")
-            entry["etag"] = etag
-            entry["headers_304"] = [[k, v] for k, v in not_modified.headers.items() if k not in DROPPED_HEADERS]
-            etags[url] = etag
-        else:
-            entry["body"] = reply.body.decode()
-        recorded.append(entry)
+    for url in [*urls.values(), "/healthz"]:
+        for accept_encoding in encodings:
+            asked = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
+            reply = request(app.port, url, headers=asked)
+            if reply.status != 200:
+                raise BenchmarkError(f"{url} answered {reply.status}")
+            headers = [[k, v] for k, v in reply.headers.items() if k not in DROPPED_HEADERS]
+            body_file = bodies / str(len(recorded))
+            body_file.write_bytes(reply.body)
+            entry = {"url": url, "accept_encoding": accept_encoding, "headers": headers,
+                     "body_file": str(body_file.relative_to(folder))}
+            if url in manifest and "content-encoding" not in reply.headers:
+                path = manifest[url]["path"]
+                if (export_dir / path).read_bytes() != reply.body:
+                    raise BenchmarkError(f"{url}: live bytes differ from the export's {path}")
+            if url != "/healthz":
+                etag = reply.headers["etag"]
+                not_modified = request(app.port, url, headers={**asked, "If-None-Match": etag})
+                if not_modified.status != 304:
+                    raise BenchmarkError(f"{url} with If-None-Match answered {not_modified.status}, not 304")
+                entry["etag"] = etag
+                entry["headers_304"] = [[k, v] for k, v in not_modified.headers.items() if k not in DROPPED_HEADERS]
+                etags[(url, accept_encoding)] = etag
+            recorded.append(entry)
     (folder / "floor.json").write_text(json.dumps(recorded, indent=1, ensure_ascii=False), encoding="utf-8")
     return etags
+
+
+def browser_cases(etags: dict[tuple[str, str], str]) -> list[Case]:
+    """The browser mix (benchmarks/traffic.py) on the JSON and HTML URLs (a fifth of readers
+    revalidating) and on the JSON URL with every reader revalidating."""
+    def mix(url: str, accept: str, share: float) -> str:
+        readers = browser_mix(MIX_SIZE, accept, lambda encoding: etags[(url, encoding)], share)
+        return mix_script(url, readers)
+
+    return [
+        Case("json browsers", CASES["json"], script=mix(CASES["json"], "application/json", 0.2)),
+        Case("html browsers", CASES["html"], script=mix(CASES["html"], HTML_ACCEPT, 0.2)),
+        Case("304 browsers", CASES["json"], script=mix(CASES["json"], "application/json", 1.0)),
+    ]
 
 
 def check_304(server: Server, url: str, etag: str) -> None:
@@ -105,21 +134,32 @@ def median_result(results: list[LoadResult]) -> LoadResult:
     return ordered[len(ordered) // 2]
 
 
-def measure(servers: dict[str, Server], cases: list[tuple], duration: float, rounds: int,
+class Case(NamedTuple):
+    """One measured request shape: fixed headers per server, or a wrk script (the browser mix)."""
+
+    name: str
+    url: str
+    headers_by_server: dict = {}
+    only: tuple[str, ...] | None = None  # the servers it applies to (all by default)
+    script: str | None = None  # a wrk script choosing each request's headers (same for every server)
+
+
+def measure(servers: dict[str, Server], cases: list[Case], duration: float, rounds: int,
             connections: int) -> dict[tuple[str, str], dict]:
     """wrk every (case, server) pair, interleaved, ``rounds`` times; the median run of each."""
     runs: dict[tuple[str, str], list[LoadResult]] = {}
     for round_number in range(rounds):
-        for case, url, headers_by_server, *only in cases:
+        for case, url, headers_by_server, only, script in cases:
             for name, server in servers.items():
-                if only and name not in only[0]:
+                if only and name not in only:
                     continue
                 headers = headers_by_server.get(name, {})
                 result = run_wrk(server.port, url, duration, connections=connections, headers=headers,
-                                 server_pids=server.worker_pids())
+                                 script=script, server_pids=server.worker_pids())
                 runs.setdefault((case, name), []).append(result)
-                say(f"round {round_number + 1} {case:5} {name:10} {result.rps:9,.0f} req/s "
-                    f"p50 {result.p50_ms} ms p99 {result.p99_ms} ms cpu {result.cpu_us} us/req errors {result.failed}")
+                say(f"round {round_number + 1} {case:14} {name:10} {result.rps:9,.0f} req/s "
+                    f"p50 {result.p50_ms} ms p99 {result.p99_ms} ms cpu {result.cpu_us} us/req errors {result.failed}"
+                    + (f" statuses {result.statuses}" if result.statuses else ""))
     out = {}
     for key, results in runs.items():
         chosen = median_result(results)
@@ -137,7 +177,8 @@ def start_servers(workdir: Path, settings: ServerSettings, with_nginx: bool = Tr
     try:
         servers["contentapi"] = start_gunicorn("contentapi:create_app()", settings, env=env,
                                                log=workdir / "contentapi.log")
-        etags = record_floor(servers["contentapi"], export_dir, workdir / "floor", {**CASES, "embed": EMBED_URL})
+        etags = record_floor(servers["contentapi"], export_dir, workdir / "floor", {**CASES, "embed": EMBED_URL},
+                             MIX_ENCODINGS)
         servers["floor"] = start_gunicorn("benchmarks.floor:create_app()", settings,
                                           env={FLOOR_ENVIRONMENT: str(workdir / "floor")}, name="floor",
                                           log=workdir / "floor.log")
@@ -161,18 +202,19 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
             for url in CASES.values():
                 nginx_etags[url] = request(servers["nginx"].port, url).headers.get("etag", "")
             for name, server in servers.items():
-                for url, etag in (nginx_etags if name == "nginx" else etags).items():
-                    check_304(server, url, etag)
+                for url in CASES.values():
+                    check_304(server, url, nginx_etags[url] if name == "nginx" else etags[(url, "")])
             json_url = CASES["json"]
             cases = [
-                ("json", CASES["json"], {}),
-                ("html", CASES["html"], {}),
-                ("304", json_url, {
-                    "contentapi": {"If-None-Match": etags[json_url]},
-                    "floor": {"If-None-Match": etags[json_url]},
+                Case("json", CASES["json"]),
+                Case("html", CASES["html"]),
+                Case("304", json_url, {
+                    "contentapi": {"If-None-Match": etags[(json_url, "")]},
+                    "floor": {"If-None-Match": etags[(json_url, "")]},
                     "nginx": {"If-None-Match": nginx_etags[json_url]},
                 }),
-                ("embed", EMBED_URL, {}, ("contentapi", "floor")),
+                Case("embed", EMBED_URL, only=("contentapi", "floor")),
+                *browser_cases(etags),
             ]
             figures = measure(servers, cases, duration, rounds, connections)
         finally:
@@ -180,7 +222,7 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
                 server.stop()
 
     rows, ratios = [], {}
-    for case, *_ in cases:
+    for case in (case.name for case in cases):
         app, floor = figures[(case, "contentapi")], figures[(case, "floor")]
         nginx = figures.get((case, "nginx"))
         ratio_floor = app["rps"] / floor["rps"] if floor["rps"] else 0.0
@@ -198,6 +240,7 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
         "json >= 0.9 x floor": ratios["json"]["of_floor"] >= 0.9,
         "html >= 0.9 x floor": ratios["html"]["of_floor"] >= 0.9,
         "304 >= floor": ratios["304"]["of_floor"] >= 1.0,
+        **{f"{name} >= floor": ratios[name]["of_floor"] >= 1.0 for name in BROWSER_CASES},
     }
     text = table(["case", "contentapi req/s", "p50 ms", "p99 ms", "CPU µs/req", "floor req/s", "floor p50",
                   "floor p99", "floor CPU µs/req", "nginx req/s", "x floor (req/s)", "x floor (CPU)", "x nginx"], rows)
@@ -223,7 +266,7 @@ def sweep(duration: float = 5.0, connections: int = 8, candidates: list[ServerSe
             workdir.mkdir()
             servers, _, _ = start_servers(workdir, settings, with_nginx=False)
             try:
-                figures = measure(servers, [(c, u, {}) for c, u in CASES.items()], duration, 1, connections)
+                figures = measure(servers, [Case(c, u) for c, u in CASES.items()], duration, 1, connections)
             finally:
                 for server in servers.values():
                     server.stop()

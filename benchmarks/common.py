@@ -39,16 +39,26 @@ setup = function(thread) table.insert(bench_threads, thread) end
 done = function(summary, latency, requests)
   local e = summary.errors
   local fivexx = nil
+  local statuses = {}
   for _, thread in ipairs(bench_threads) do
     local count = thread:get("status5xx")
     if count ~= nil then fivexx = (fivexx or 0) + count end
+    for _, name in ipairs({"status200", "status304", "status_other"}) do
+      local seen = thread:get(name)
+      if seen ~= nil then statuses[name] = (statuses[name] or 0) + seen end
+    end
+  end
+  local counted = "null"
+  if statuses.status200 ~= nil then
+    counted = string.format('{"200":%d,"304":%d,"other":%d}', statuses.status200, statuses.status304 or 0,
+                            statuses.status_other or 0)
   end
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
-    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"status_5xx":%s,' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"status_5xx":%s,"statuses":%s,' ..
     '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f}}\n',
     summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout, fivexx == nil and "null" or tostring(fivexx),
+    e.connect, e.read, e.write, e.status, e.timeout, fivexx == nil and "null" or tostring(fivexx), counted,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
 end
 """
@@ -264,7 +274,8 @@ def start_gunicorn(app: str, settings: ServerSettings, env: dict | None = None, 
     args = [str(VENV_BIN / "gunicorn"), "--bind", f"{HOST}:{port}", *settings.args(),
             "--log-level", "warning", "--graceful-timeout", "3", *extra_args, app]
     started = time.monotonic()
-    process = start_process(args, env=env, log=log)
+    # Loopback is the only host the benchmarks send (a server refuses to start without trusted hosts).
+    process = start_process(args, env={"CONTENTAPI_TRUSTED_HOSTS": "127.0.0.1", **(env or {})}, log=log)
     try:
         ready = wait_for_http(port, health, started + timeout, process)
         # Every worker is forked and serving (not just the first one).
@@ -348,6 +359,7 @@ class LoadResult:
     p99_ms: float
     cpu_us: float | None = None  # server CPU time per request, when measured
     status_5xx: int | None = None  # when the script counts them
+    statuses: dict | None = None  # {"200": n, "304": n, "other": n} when the script counts them
 
     @property
     def rps(self) -> float:
@@ -360,7 +372,7 @@ class LoadResult:
     def as_dict(self) -> dict:
         return {"requests": self.requests, "seconds": round(self.seconds, 3), "rps": round(self.rps, 1),
                 "bytes": self.bytes, "errors": self.errors, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms,
-                "server_cpu_us_per_request": self.cpu_us, "status_5xx": self.status_5xx}
+                "server_cpu_us_per_request": self.cpu_us, "status_5xx": self.status_5xx, "statuses": self.statuses}
 
 
 def wrk_path() -> str:
@@ -399,7 +411,8 @@ def run_wrk(port: int, path: str, duration: float, connections: int = 8, threads
     if server_pids and data["requests"]:
         cpu_us = round((cpu_seconds(server_pids) - cpu_before) / data["requests"] * 1e6, 1)
     return LoadResult(data["requests"], data["duration_us"] / 1e6, data["bytes"], data["errors"],
-                      round(latency["p50"] / 1000, 3), round(latency["p99"] / 1000, 3), cpu_us, data["status_5xx"])
+                      round(latency["p50"] / 1000, 3), round(latency["p99"] / 1000, 3), cpu_us, data["status_5xx"],
+                      data.get("statuses"))
 
 
 # -- output -----------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The floor: a bare Flask app that sends the same bytes as contentapi (body and headers).
 
-It reads a ``contentapi export`` tree and ``floor.json`` (recorded from the live service by the
-API benchmark: each URL's export file, response headers and ETag), and answers each URL with one
-dictionary lookup: what Flask costs under the same gunicorn settings with no work at all. A
-request whose If-None-Match equals the ETag gets the recorded 304.
+It reads ``floor.json`` and the bodies beside it (recorded from the live service by the API
+benchmark: for each URL and each Accept-Encoding value the benchmark sends, the response body,
+headers and ETag), and answers with one dictionary lookup on (URL, Accept-Encoding as sent): what
+Flask costs under the same gunicorn settings with no work at all, not even negotiation. A request
+whose If-None-Match equals that ETag gets the recorded 304.
 
     CONTENTAPI_BENCH_FLOOR=/tmp/.../floor gunicorn "benchmarks.floor:create_app()"
 """
@@ -25,8 +26,9 @@ def create_app(folder: str | None = None) -> Flask:
     recorded = json.loads((root / "floor.json").read_text(encoding="utf-8"))
     responses = {}
     for entry in recorded:
-        body = (root / "export" / entry["path"]).read_bytes() if entry.get("path") else entry["body"].encode()
-        responses[entry["url"]] = (body, entry["headers"], entry.get("etag"), entry.get("headers_304", []))
+        body = (root / entry["body_file"]).read_bytes()
+        responses[(entry["url"], entry["accept_encoding"])] = (
+            body, entry["headers"], entry.get("etag"), entry.get("headers_304", []))
 
     app = Flask("floor")
 
@@ -35,7 +37,7 @@ def create_app(folder: str | None = None) -> Flask:
     def replay(path: str):
         query = request.query_string
         url = request.path + ("?" + query.decode() if query else "")
-        found = responses.get(url)
+        found = responses.get((url, request.headers.get("Accept-Encoding", "")))
         if found is None:
             return Response(b"not found", status=404)
         body, headers, etag, headers_304 = found

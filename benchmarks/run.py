@@ -1,4 +1,4 @@
-"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,all}``.
+"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,catalogs,checks,memory,all}``.
 
 Each prints a Markdown table and writes benchmarks/results/<name>.json. Every server listens on
 127.0.0.1 only, every load run has a fixed length, and every process started is stopped at the
@@ -70,7 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     catalogs = sub.add_parser("catalogs", help="5: 1, 1000 and 10000 procedures: first start, start-up, publishing one catalog")
     catalogs.add_argument("--sizes", type=parse_sizes, default=(1, 1000, 10000), help="library sizes (default 1,1000,10000)")
     catalogs.add_argument("--publishes", type=positive_int, default=10, help="publishes timed per size (default 10)")
-    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit and catalogs, one after the other; "
+    checks = sub.add_parser("checks", help="6: contentapi i18n check on 1 MiB catalogs of adversarial strings (target: 2 s)")
+    checks.add_argument("--repeat", type=positive_int, default=3, help="runs of each catalog, median reported (default 3)")
+    memory = sub.add_parser("memory", help="7: memory per worker after 100,000 requests with unique junk headers")
+    memory.add_argument("--requests", type=positive_int, default=100_000, help="small junk requests (default 100000)")
+    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit, catalogs, checks and memory, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     return parser
@@ -113,6 +117,14 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
 
         return catalogs.run(sizes=(1, 100) if quick else getattr(args, "sizes", catalogs.SIZES),
                             publishes=3 if quick else getattr(args, "publishes", catalogs.PUBLISHES))
+    if name == "checks":
+        from benchmarks import checks
+
+        return checks.run(quick=quick, repeat=getattr(args, "repeat", 3))
+    if name == "memory":
+        from benchmarks import memory
+
+        return memory.run(small=5_000 if quick else getattr(args, "requests", 100_000), large=50 if quick else 800)
     raise BenchmarkError(f"unknown benchmark {name!r}")
 
 
@@ -123,6 +135,8 @@ TITLES = {
     "publish": "3. Publishing under load",
     "audit": "4. Audit against the axe CLI",
     "catalogs": "5. Catalogs at library scale",
+    "checks": "6. Catalog checks on hostile input",
+    "memory": "7. Memory under unique junk headers",
 }
 
 
@@ -159,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "all":
             skip = {name.strip() for name in args.skip.split(",") if name.strip()}
             outcomes = {}
-            for name in ("sweep", "api", "scale", "publish", "audit", "catalogs"):
+            for name in ("sweep", "api", "scale", "publish", "audit", "catalogs", "checks", "memory"):
                 if name in skip:
                     continue
                 started = time.monotonic()

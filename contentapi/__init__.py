@@ -22,7 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     file stops start-up with one message naming the file and line (SystemExit).
     ``CONTENTAPI_INSTANCE_PATH`` names the instance folder (default: Flask's, ``instance/``).
     """
-    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CONTENTAPI_INSTANCE_PATH") or None)
+    # static_folder=None: /static/ is contentapi.web.static (validators from content, compression).
+    app = Flask(__name__, static_folder=None, instance_relative_config=True,
+                instance_path=os.environ.get("CONTENTAPI_INSTANCE_PATH") or None)
     load_config(app, config)
 
     # Imported here so that importing the package stays cheap (the Babel extractor, the CLI).
@@ -39,15 +41,18 @@ def create_app(config: dict | None = None) -> Flask:
         demo_partner,
         embed,
         errors,
+        hosts,
         oembed,
         pages,
         partners,
         response_cache,
         search,
         security,
+        static,
         translations,
     )
 
+    hosts.init_app(app)  # PUBLIC_URL and the trusted hosts: stops a server that has neither
     factory.init_app(app)  # content and catalogs: stops start-up on a malformed file
     errors.init_app(app)
     security.init_app(app)
@@ -57,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     clinical.init_app(app)  # Infobutton, FHIR, CDS Hooks (FHIR errors as OperationOutcome)
     search.init_app(app)  # /api/v1/search and /{locale}/search
     changes.init_app(app)  # change feed, content log at start-up, webhook deliveries
+    static.init_app(app)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
     for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner, webhook_commands):
         commands.init_app(app)

@@ -23,14 +23,21 @@ DEFAULTS = {
     # Finished responses each worker keeps and resends without running Flask (0 turns it off);
     # see contentapi/web/response_cache.py and README "Performance".
     "HTTP_RESPONSE_CACHE_SIZE": 16384,
+    # ... and at most this many bytes of them (bodies and headers), whatever the traffic sends.
+    "HTTP_RESPONSE_CACHE_BYTES": 128 * 1024 * 1024,
     # Browsers keep static files a year: their URLs carry a content hash (urls.static).
     "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
     # Largest request body accepted, in bytes (catalog uploads are the only bodies).
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Partner registry (TOML): origins, hashed API keys, themes. Empty: contentapi/partners.example.toml.
     "PARTNERS": "",
-    # Public origin partners link to (https://content.example.org); empty: the request's host.
+    # Public origin (https://content.example.org): every absolute link is made from it, and its host
+    # is trusted. A server needs it (or TRUSTED_HOSTS); see contentapi/web/hosts.py and README "Deploying".
     "PUBLIC_URL": "",
+    # More host names requests may carry (comma-separated: "localhost,10.0.0.5"); any other gets 400.
+    "TRUSTED_HOSTS": "",
+    # Development only: answer any Host (links then follow the request's host). Tests set TESTING.
+    "DEVELOPMENT": False,
     # Translator tokens file (JSON of names, locales and SHA-256 hashes; `contentapi tokens add`).
     # Empty: publishing over HTTP is not configured and /api/v1/translations answers 503.
     "TOKENS": "",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from contentapi import create_app
-from tests.helpers import LiveServer, copy_translations, start_chromium
+from tests.helpers import LOOPBACK_HOSTS, LiveServer, copy_translations, start_chromium
 
 
 def pytest_collection_modifyitems(items):
@@ -36,7 +36,8 @@ def make_app(translations_dir):
     """Build an app with test overrides on top of the shipped content and compiled catalogs."""
 
     def factory(**overrides):
-        config = {"TESTING": True, "TRANSLATIONS_DIR": str(translations_dir), "CATALOG_CHECK_INTERVAL": 0.0}
+        config = {"TESTING": True, "TRANSLATIONS_DIR": str(translations_dir), "CATALOG_CHECK_INTERVAL": 0.0,
+                  "TRUSTED_HOSTS": LOOPBACK_HOSTS}
         config.update(overrides)
         return create_app(config)
 
@@ -64,7 +65,7 @@ def runner(app):
 @pytest.fixture(scope="session")
 def live_server(translations_dir):
     """The shipped app behind a real HTTP server for the whole session."""
-    server = LiveServer(create_app({"TRANSLATIONS_DIR": str(translations_dir)}))
+    server = LiveServer(create_app({"TRANSLATIONS_DIR": str(translations_dir), "TRUSTED_HOSTS": LOOPBACK_HOSTS}))
     yield server
     server.stop()
 

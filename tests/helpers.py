@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -24,6 +25,8 @@ from contentapi.config import REPOSITORY_DIR
 from contentapi.i18n.workflow import compiled_copy
 
 SLUG = "kyphoplasty-and-vertebroplasty"
+# The host names a test server on loopback answers for (servers refuse to start without trusted hosts).
+LOOPBACK_HOSTS = "127.0.0.1,localhost"
 OLD_SENTENCE = "Heavy lifting and any strenuous activities"
 NEW_SENTENCE = "Heavy lifting, bending and any strenuous activities"
 T = TypeVar("T")
@@ -118,7 +121,8 @@ class LiveServer:
         """Send one request over a fresh connection and read the whole response."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.putrequest(method, path, skip_accept_encoding=True)
+            given = {name.lower() for name in (headers or {})}
+            connection.putrequest(method, path, skip_host="host" in given, skip_accept_encoding=True)
             for name, value in (headers or {}).items():
                 connection.putheader(name, value)
             if body is not None:
@@ -155,17 +159,25 @@ def listening_socket() -> socket.socket:
 
 class GunicornServer:
     """A real gunicorn serving ``contentapi:create_app()`` on loopback, configured through
-    ``CONTENTAPI_*`` environment variables as a deployment would be."""
+    ``CONTENTAPI_*`` environment variables as a deployment would be.
+
+    Its readiness probe sends the public URL's host (the app refuses hosts it does not trust);
+    ``extra_args`` go to gunicorn (the front passes ``--keep-alive``). Each has no control socket:
+    gunicorn 27 puts one at ~/.gunicorn/gunicorn.ctl by default, shared by every gunicorn here.
+    """
 
     def __init__(self, settings: dict[str, str], log: Path, workers: int = 2, worker_class: str = "sync",
-                 threads: int = 1, preload: bool = False):
+                 threads: int = 1, preload: bool = False, extra_args: tuple[str, ...] = ()):
         self.listener = listening_socket()
         self.port = self.listener.getsockname()[1]
         self.workers = workers
+        # As a deployment must: links are made from the public URL (by default, this very server).
+        settings = {"PUBLIC_URL": f"http://127.0.0.1:{self.port}", **settings}
+        self.public_host = urlsplit(settings["PUBLIC_URL"]).netloc
         environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
         command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
                    "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-                   "--graceful-timeout", "5", "--log-level", "warning"]
+                   "--graceful-timeout", "5", "--log-level", "warning", "--no-control-socket", *extra_args]
         if preload:
             command.append("--preload")
         self.log_path = log
@@ -175,7 +187,8 @@ class GunicornServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if http_request(self.port, "GET", "/healthz", timeout=5)[0] == 200 and len(self.worker_pids()) == workers:
+                if (http_request(self.port, "GET", "/healthz", {"Host": self.public_host}, timeout=5)[0] == 200
+                        and len(self.worker_pids()) == workers):
                     return
             except OSError:
                 pass
@@ -306,3 +319,51 @@ class PostgresCluster:
         if (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- hand-written catalogs, for the checker's tests ---------------------------------------------
+
+# The Plural-Forms of the shipped catalogs.
+PLURAL_FORMS = {
+    "es": "nplurals=2; plural=(n != 1);",
+    "ru": "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);",
+    "ar": "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=0 && n%100<=2 ? 4 : 5);",
+    "zh-Hans": "nplurals=1; plural=0;",
+    "ko": "nplurals=1; plural=0;",
+    "vi": "nplurals=1; plural=0;",
+}
+# Babel's plural table changes between releases (Spanish: 2 forms up to 2.18, 3 in 2.19); catalogs
+# written for other checks silence that advice.
+SILENCE_PLURAL_TABLE = "# contentapi: ignore=plural-table\n"
+
+
+def po_quote(text: str) -> str:
+    """``text`` as one quoted .po string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def po_entry(msgid: str, msgstr: str | list[str], context: str | None = "proc/overview/1", comment: str = "",
+             flags: str = "", plural: str | None = None) -> str:
+    """One .po entry (``msgstr`` a list of forms with ``plural``, the msgid_plural)."""
+    lines = [f"# {comment}"] if comment else []
+    if flags:
+        lines.append(f"#, {flags}")
+    if context is not None:
+        lines.append(f"msgctxt {po_quote(context)}")
+    lines.append(f"msgid {po_quote(msgid)}")
+    if plural is None:
+        lines.append(f"msgstr {po_quote(msgstr)}")
+    else:
+        lines.append(f"msgid_plural {po_quote(plural)}")
+        lines += [f"msgstr[{index}] {po_quote(form)}" for index, form in enumerate(msgstr)]
+    return "\n".join(lines) + "\n\n"
+
+
+def po_catalog(body: str, language: str = "es", plural: str | None = None) -> bytes:
+    """A catalog with a header (Language, Plural-Forms, UTF-8) and ``body``."""
+    header = (
+        SILENCE_PLURAL_TABLE + 'msgid ""\nmsgstr ""\n'
+        f'"Language: {language.replace("-", "_")}\\n"\n"Plural-Forms: {plural or PLURAL_FORMS.get(language, PLURAL_FORMS["es"])}\\n"\n'
+        '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    )
+    return (header + body).encode("utf-8")

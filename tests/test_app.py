@@ -14,7 +14,7 @@ def test_settings_layering(tmp_path, translations_dir, monkeypatch):
     from flask import Flask
 
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
-    app = create_app({"RESPONSE_CACHE_SIZE": 20})
+    app = create_app({"RESPONSE_CACHE_SIZE": 20, "TRUSTED_HOSTS": "localhost"})
     assert app.config["CACHE_MAX_AGE"] == 120  # environment over instance file
     assert app.config["RESPONSE_CACHE_SIZE"] == 20  # test override over everything
     assert app.config["TRANSLATIONS_DIR"] == str(translations_dir)
@@ -26,7 +26,7 @@ def test_missing_translations_folder_stops_start_up(tmp_path):
     import pytest
 
     with pytest.raises(SystemExit) as raised:
-        create_app({"TRANSLATIONS_DIR": str(tmp_path / "nowhere")})
+        create_app({"TRANSLATIONS_DIR": str(tmp_path / "nowhere"), "TRUSTED_HOSTS": "localhost"})
     assert "translations folder does not exist" in str(raised.value.code)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
@@ -55,6 +56,21 @@ def plain_text(html: str) -> str:
     """The text of an HTML fragment, with markup removed and whitespace collapsed."""
     text = nh3.clean(html, tags=set())
     return " ".join(html_lib.unescape(text).split())
+
+
+def inline_tokens(source: str) -> list[Token]:
+    """The inline tokens ``render_inline`` turns into HTML for ``source`` (bidi controls removed first).
+
+    The catalog checker reads translations through this and ``block_tokens``, so what it compares
+    is what a page will show, parsed once by the same parser with the same settings.
+    """
+    parsed = _markdown.parseInline(BIDI_CONTROLS.sub("", source))
+    return list(parsed[0].children or ()) if parsed else []
+
+
+def block_tokens(source: str) -> list[Token]:
+    """The block tokens ``render_block`` reads for a list (bidi controls removed first)."""
+    return _markdown.parse(BIDI_CONTROLS.sub("", source))
 
 
 def render_inline(source: str) -> str:

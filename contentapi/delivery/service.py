@@ -18,11 +18,12 @@ from contentapi.delivery import urls
 from contentapi.delivery.documents import json_ld, locale_document, procedure_document, procedure_summary
 from contentapi.delivery.html import PageRenderer
 from contentapi.delivery.localize import LocalizedHeading, LocalizedProcedure, localize, localize_heading
-from contentapi.delivery.representations import HTML, JSON, Representation, VersionedCache, dump_json
+from contentapi.delivery.representations import HTML, JSON, XML, Representation, VersionedCache, dump_json
 from contentapi.i18n.catalogs import LocaleCatalog, ServedCatalogs
 from contentapi.i18n.domains import UI_DOMAIN
 from contentapi.i18n.locales import DEFAULT_LOCALE, locale_info
 from contentapi.delivery.links import absolute_links
+from contentapi.delivery.sitemap import sitemap_xml
 
 # Whole localised procedures kept per worker: only needed while a procedure's JSON and page are
 # built (the bytes are kept, not these), so a few hundred, not procedures x locales.
@@ -287,3 +288,13 @@ class ContentService:
             return Representation.build(dump_json(document), JSON, modified, None)
 
         return self._kept.get(("locales.json",), tuple(item.version for item in catalogs.values()), build)
+
+    def sitemap(self, base_url: str) -> Representation:
+        """``GET /sitemap.xml``: every page in every locale under ``base_url`` (the public origin)."""
+
+        def build():
+            body = sitemap_xml(base_url.rstrip("/"), [p.slug for p in self.library], self.locales)
+            modified = max((p.modified for p in self.library), default=0.0)
+            return Representation.build(body.encode("utf-8"), XML, modified, None)
+
+        return self._kept.get(("sitemap.xml", base_url), (), build)

@@ -1,31 +1,27 @@
-"""What a translatable string contains that must survive translation: format placeholders,
-URLs, numbers, markup, and anything unsafe. Plain Python; the checker compares these between an
-English source and its translation.
+"""What a translatable string contains that must survive translation, apart from its markup:
+format placeholders, numbers, bare URLs in the text, final punctuation, control characters. Plain
+Python; the checker compares these between an English source and its translation.
+
+Markup (links, emphasis, code, lists, entities) is never read here: ``contentapi.i18n.markup`` reads
+it through the renderer's own parser. Every pattern here is linear: no nested or overlapping
+repetition, so a hostile 1 MiB string costs one pass.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections import Counter
 
+from contentapi.i18n.po import shorten
+
 _PRINTF = re.compile(r"%%|%\([A-Za-z_][A-Za-z0-9_]*\)[#0+-]?\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%[sd](?![A-Za-z])")
-_BRACE = re.compile(r"\{\{|\}\}|\{(?:[A-Za-z_][A-Za-z0-9_]*|\d+)?(?:![rsa])?(?::[^{}]*)?\}")
-_HTML_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")
-_MD_LINK = re.compile(r"\[[^\]\n]*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+_PRINTF_SPEC = re.compile(r"(?:\d+\$)?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%]")
+_BRACE = re.compile(r"\{\{|\}\}|\{(?:[A-Za-z_][A-Za-z0-9_]*|\d+)?(?:\.[A-Za-z_][A-Za-z0-9_]*|\[[^\[\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}")
 _URL = re.compile(r"(?:https?://|mailto:|tel:|www\.)[^\s<>()\"'\]\[]+", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
+_URL_START = re.compile(r"http|mailto:|tel:|www\.", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,\u066b\u066c]\d+|[\u00a0\u202f\u2009 ]\d{3}(?!\d))*")
 _DIGIT_GROUPS = re.compile(r"\d+")
-_UNSAFE_TAG = re.compile(
-    r"<\s*/?\s*(script|style|iframe|object|embed|frame|frameset|applet|base|link|meta|form|svg|math|template)\b",
-    re.IGNORECASE,
-)
-_EVENT_ATTRIBUTE = re.compile(r"<[^>]*[\s\"'/]on[a-z]+\s*=", re.IGNORECASE)
-_ATTRIBUTE_URL = re.compile(r"(?:href|src|action|formaction|xlink:href|srcset|poster|background)\s*=\s*[\"']?([^\"'\s>]*)", re.IGNORECASE)
-_BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|file):", re.IGNORECASE)
-_ANY_SCRIPT_SCHEME = re.compile(r"(?<![A-Za-z])(?:javascript|vbscript)\s*:", re.IGNORECASE)
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 ZERO_WIDTH = re.compile("[\u200b\u2060\ufeff]")
 DOUBLED_WORD = re.compile(r"(?<!\w)([^\W\d_]+)\s+\1(?!\w)", re.IGNORECASE)
@@ -43,27 +39,71 @@ def length_bounds(locale: str | None) -> tuple[float, float]:
     return _LENGTH_BOUNDS.get(locale or "", _DEFAULT_LENGTH_BOUNDS)
 
 
-def placeholders(text: str) -> Counter:
-    """The format placeholders of a string: ``%(name)s``, ``%s``, ``{name}``; escapes (``%%``, ``{{``) excluded."""
-    found = Counter(match for match in _PRINTF.findall(text) if match != "%%")
-    found.update(match for match in _BRACE.findall(text) if match not in ("{{", "}}"))
+def placeholders(text: str, printf_format: bool = False) -> Counter:
+    """The format placeholders of a string; escapes (``%%``, ``{{``) excluded.
+
+    By shape (``%(name)s``, ``%s``, ``{name}``) unless the entry is flagged ``python-format`` or
+    ``c-format``: then every ``%`` is a directive, as msgfmt -c reads it, and one that is not valid
+    (a lone ``%``) is counted as such, because msgfmt refuses a translation whose format is invalid.
+    """
+    found: Counter = Counter()
+    if "%" in text:
+        found.update(printf_directives(text) if printf_format else (match for match in _PRINTF.findall(text) if match != "%%"))
+    if "{" in text or "}" in text:
+        found.update(match for match in _BRACE.findall(text) if match not in ("{{", "}}"))
     return found
 
 
-def urls(text: str) -> Counter:
-    """The URLs in a string (bare and Markdown link targets), without trailing punctuation."""
-    found = Counter(target for target in _MD_LINK.findall(text) if target)
-    without_links = _MD_LINK.sub(" ", text)
-    found.update(url.rstrip(".,;:!?") for url in _URL.findall(without_links))
+def printf_directives(text: str) -> Counter:
+    """Every ``%`` directive as Python's ``%`` operator (and msgfmt's python-format) reads it.
+
+    ``%(name)s`` names may hold nested parentheses; a directive that does not parse is counted as
+    ``%`` and its next character (``"% "`` followed by ``o`` is the valid directive ``% o``).
+    """
+    found: Counter = Counter()
+    index = text.find("%")
+    while index >= 0:
+        position = index + 1
+        if text.startswith("(", position):
+            depth, position = 0, position + 1
+            while position < len(text) and (text[position] != ")" or depth):
+                depth += {"(": 1, ")": -1}.get(text[position], 0)
+                position += 1
+            if position >= len(text):
+                found[text[index:index + 2] + "...(unclosed)"] += 1
+                break  # the rest of the text is the unclosed name
+            position += 1
+        spec = _PRINTF_SPEC.match(text, position)
+        if spec is None:
+            found[f"{text[index:position + 1]} (invalid)"] += 1
+            index = text.find("%", position + 1)
+            continue
+        if text[index:spec.end()] != "%%":
+            found[text[index:spec.end()]] += 1
+        index = text.find("%", spec.end())
     return found
 
 
-def _numbers_text(text: str) -> str:
-    text = _MD_LINK.sub(lambda match: match.group(0).split("](", 1)[0], text)
-    text = _URL.sub(" ", text)
-    text = _PRINTF.sub(" ", text)
-    text = _BRACE.sub(" ", text)
-    return _LIST_ITEM.sub("", text)
+def text_urls(text: str) -> Counter:
+    """The URLs written out in a text a reader sees (not link targets), without trailing punctuation."""
+    if not _may_hold_urls(text):
+        return Counter()
+    return Counter(url.rstrip(".,;:!?") for url in _URL.findall(text))
+
+
+def _may_hold_urls(text: str) -> bool:
+    # A plain search first: the full pattern costs more at every position of a long text.
+    return _URL_START.search(text) is not None
+
+
+def _without_formats_and_urls(text: str) -> str:
+    if _may_hold_urls(text):
+        text = _URL.sub(" ", text)
+    if "%" in text:
+        text = _PRINTF.sub(" ", text)
+    if "{" in text or "}" in text:
+        text = _BRACE.sub(" ", text)
+    return text
 
 
 def numbers(text: str) -> Counter:
@@ -71,44 +111,31 @@ def numbers(text: str) -> Counter:
 
     "1.5" and "1,5" and "١٫٥" are the same number; "15" is not.
     """
-    found = Counter()
-    for token in _NUMBER.findall(_numbers_text(text)):
-        normalized = "".join(str(unicodedata.digit(char)) if char.isdigit() else char for char in token)
-        found[tuple(_DIGIT_GROUPS.findall(normalized))] += 1
-    return found
+    return Counter(number for number, _ in number_spans(text)[1])
 
 
-def markup(text: str) -> Counter:
-    """HTML tags and Markdown features whose count must survive translation."""
-    found = Counter()
-    for match in _HTML_TAG.finditer(text):
-        closing = "/" if match.group(0).startswith("</") else ""
-        found[f"<{closing}{match.group(1).lower()}>"] += 1
-    found["markdown link"] += len(_MD_LINK.findall(text))
-    found["**bold**"] += text.count("**") // 2 + text.count("__") // 2
-    found["`code`"] += text.count("`")
-    found["list item"] += len(_LIST_ITEM.findall(text))
-    return +found
+def number_spans(text: str) -> tuple[str, list[tuple[tuple[str, ...], int]]]:
+    """The text with placeholders and URLs blanked out, and each number in it (as digit groups) with
+    the position where it ends in that text."""
+    cleaned = _without_formats_and_urls(text)
+    spans = []
+    for match in _NUMBER.finditer(cleaned):
+        token = match.group(0)
+        normalized = token if token.isascii() else token.translate(_ASCII_DIGITS)
+        spans.append((tuple(_DIGIT_GROUPS.findall(normalized)), match.end()))
+    return cleaned, spans
 
 
-def unsafe(text: str) -> list[str]:
-    """Descriptions of anything that could run or load content if the text ever reached a page as HTML."""
-    decoded = html.unescape(text)
-    squashed = re.sub(r"[\s\x00-\x1f]+", "", decoded)
-    problems = []
-    for candidate in {text, decoded}:
-        for match in _UNSAFE_TAG.finditer(candidate):
-            problems.append(f"<{match.group(1).lower()}> element")
-        if _EVENT_ATTRIBUTE.search(candidate):
-            problems.append("on* event attribute")
-    if _ANY_SCRIPT_SCHEME.search(decoded) or _ANY_SCRIPT_SCHEME.search(squashed):
-        problems.append("javascript:/vbscript: URL")
-    targets = list(_MD_LINK.findall(decoded)) + list(_ATTRIBUTE_URL.findall(decoded))
-    targets += re.findall(r"<([A-Za-z][A-Za-z0-9+.-]*:[^>\s]*)>", decoded)
-    for target in targets:
-        if _BAD_SCHEME.match(re.sub(r"[\s\x00-\x1f]+", "", target)):
-            problems.append(f"{target.split(':', 1)[0].lower()}: URL")
-    return sorted(set(problems))
+class _AsciiDigits(dict):
+    """str.translate's table from any decimal digit (Arabic-Indic, full-width, ...) to its ASCII digit."""
+
+    def __missing__(self, code: int) -> int:
+        character = chr(code)
+        self[code] = ord(str(unicodedata.digit(character))) if character.isdigit() else code
+        return self[code]
+
+
+_ASCII_DIGITS = _AsciiDigits()
 
 
 def end_class(text: str) -> str:
@@ -127,16 +154,20 @@ def end_class(text: str) -> str:
 
 def letter_count(text: str) -> int:
     """How many letters a text has."""
-    return sum(1 for char in text if char.isalpha())
+    return sum(map(str.isalpha, text))
 
 
-def describe(counter: Counter) -> str:
-    """``a, b x2`` for a count of items."""
-    return ", ".join(f"{item}" if count == 1 else f"{item} x{count}" for item, count in sorted(counter.items(), key=str)) or "none"
+def describe(counter: Counter, most: int = 8) -> str:
+    """``a, b x2`` for a count of items (the first ``most``, then how many more: a hint stays one line)."""
+    items = sorted(counter.items(), key=str)
+    shown = ", ".join(shorten(str(item), 60) if count == 1 else f"{shorten(str(item), 60)} x{count}" for item, count in items[:most])
+    return (shown + (f" and {len(items) - most} more" if len(items) > most else "")) or "none"
 
 
 def difference(source: Counter, target: Counter) -> str:
     """``missing ...; unexpected ...`` between two counts, or an empty string when they are equal."""
+    if source == target:
+        return ""
     missing = source - target
     extra = target - source
     parts = []

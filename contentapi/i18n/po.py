@@ -18,10 +18,11 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 BOM = b"\xef\xbb\xbf"
+BOM_HINT = "remove the byte-order mark (Notepad adds it; Poedit does not)"
 
 
 class PoDecodeError(ValueError):
-    """The bytes are not a text .po file (``kind`` is ``encoding`` or ``unparsable``)."""
+    """The bytes are not a text .po file (``kind`` is ``encoding``, ``byte-order-mark`` or ``unparsable``)."""
 
     def __init__(self, kind: str, line: int, message: str):
         super().__init__(message)
@@ -92,65 +93,82 @@ class PoEntry:
         return any(form for form in self.msgstr.values())
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'", "?": "?"}
-_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(.*)$")
+# The escapes GNU gettext reads (\' and \? are refused by msgfmt, so they are refused here too).
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"'}
+_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d{1,9})\])?)\s+(.*)$")
+_PLAIN_RUN = re.compile(r'[^"\\]+')
+_SPACES = re.compile(r"[ \t]*")
+_OCTAL = re.compile(r"[0-7]{1,3}")
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def _unquote(text: str, line: int) -> str:
-    """Decode one C-style quoted string that must make up the whole of ``text``."""
+    """Decode the C-style quoted string (or adjacent strings) that must make up the whole of ``text``.
+
+    Runs of plain characters are taken whole, so a long string costs one pass. Numeric escapes
+    are bytes to gettext (``\\xc3\\xa9`` is "é" to msgfmt, "Ã©" to a character reader) and ``\\0``
+    ends a C string early, so only ASCII other than NUL may be written that way.
+    """
     text = text.strip()
     if len(text) < 2 or not text.startswith('"'):
         raise PoSyntaxError(line, "expected a quoted string")
-    if "\\" not in text:
-        # Most strings have no escape: the first quote after the opening one closes them.
-        end = text.find('"', 1)
-        if end == -1:
-            raise PoSyntaxError(line, "unterminated string (missing closing quote)")
-        if text[end + 1 :].strip():
-            raise PoSyntaxError(line, "text after the closing quote")
-        return text[1:end]
     out = []
     index = 1
     while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 1
-            if index >= len(text):
-                break
-            escape = text[index]
-            if escape in _ESCAPES:
-                out.append(_ESCAPES[escape])
-            elif escape in "01234567":
-                digits = re.match(r"[0-7]{1,3}", text[index:]).group(0)
-                out.append(chr(int(digits, 8)))
-                index += len(digits) - 1
-            elif escape == "x":
-                digits = re.match(r"[0-9A-Fa-f]{1,2}", text[index + 1 :])
-                if not digits:
-                    raise PoSyntaxError(line, "\\x without hexadecimal digits")
-                out.append(chr(int(digits.group(0), 16)))
-                index += len(digits.group(0))
-            else:
-                raise PoSyntaxError(line, f"unknown escape \\{escape}")
-        elif char == '"':
-            if text[index + 1 :].strip():
+        run = _PLAIN_RUN.match(text, index)
+        if run:
+            out.append(run.group(0))
+            index = run.end()
+            continue
+        if text[index] == '"':
+            index = _SPACES.match(text, index + 1).end()
+            if index == len(text):
+                return "".join(out)
+            if text[index] != '"':
                 raise PoSyntaxError(line, "text after the closing quote")
-            return "".join(out)
-        else:
-            out.append(char)
-        index += 1
+            index += 1  # adjacent strings on one line are one string, as in C and msgfmt
+            continue
+        index += 1  # a backslash
+        if index >= len(text):
+            break
+        escape = text[index]
+        if escape in _ESCAPES:
+            out.append(_ESCAPES[escape])
+            index += 1
+            continue
+        digits = _OCTAL.match(text, index) if escape in "01234567" else _HEX.match(text, index + 1) if escape == "x" else None
+        if digits is None:
+            raise PoSyntaxError(line, f"unknown escape \\{escape}" if escape != "x" else "\\x without hexadecimal digits")
+        number = digits.group(0)
+        value = int(number, 16 if escape == "x" else 8) if len(number) <= 8 else 0
+        if not 0 < value < 0x80:
+            raise PoSyntaxError(line, f"write the character itself, not the escape \\{text[index:digits.end()]} (gettext reads it as a byte)")
+        out.append(chr(value))
+        index = digits.end()
     raise PoSyntaxError(line, "unterminated string (missing closing quote)")
 
 
-def _unquote_lenient(text: str) -> str:
-    """Decode one or more adjacent quoted strings of a ``#|`` comment; the raw text if they are malformed."""
-    pieces = re.findall(r'"((?:[^"\\]|\\.)*)"', text)
-    if not pieces or re.sub(r'"(?:[^"\\]|\\.)*"', "", text).strip():
-        return text
-    try:
-        return "".join(_unquote(f'"{piece}"', 0) for piece in pieces)
-    except PoSyntaxError:
-        return text
+def _read_previous(pending: dict, text: str, line: int, obsolete: bool) -> None:
+    """One ``#|`` line (the previous msgctxt/msgid an update kept), read as strictly as msgfmt reads it."""
+    if not text:
+        return
+    if text.startswith('"'):
+        if pending["previous_state"] is None:
+            raise PoSyntaxError(line, "a #| string without #| msgid above it")
+        if pending["previous_state"] == "id":
+            pending["previous"].append(_unquote(text, line))
+        else:
+            _unquote(text, line)
+        return
+    match = _KEYWORD.match(text)
+    order = {"msgctxt": (None,), "msgid": (None, "ctxt"), "msgid_plural": ("id",)}
+    if not match or match.group(1) not in order or pending["previous_state"] not in order[match.group(1)]:
+        raise PoSyntaxError(line, "a #| line holds the previous msgctxt, msgid or msgid_plural, in that order")
+    value = _unquote(match.group(3), line)
+    if match.group(1) == "msgid":
+        pending["previous"] = [value]
+    pending["previous_state"] = {"msgctxt": "ctxt", "msgid": "id", "msgid_plural": "plural"}[match.group(1)]
+    pending["previous_obsolete"] = obsolete
 
 
 @dataclass(frozen=True)
@@ -165,14 +183,33 @@ class ObsoleteBlock:
 def parse_po_text(text: str, obsolete: list[ObsoleteBlock] | None = None) -> list[PoEntry]:
     """Parse .po text strictly into entries; raise PoSyntaxError.
 
-    Obsolete ``#~`` entries are not entries; when ``obsolete`` is given, their spans are added to it.
+    Obsolete (``#~``) entries are read with the same syntax, as msgfmt reads them, then left out
+    (when ``obsolete`` is given, their spans are added to it): an entry is obsolete as a whole, so a
+    ``#~`` line cannot continue an active entry or the reverse.
     """
     entries: list[PoEntry] = []
-    pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None, "first": 0}
-    obsolete_block: list = []  # [first line, last line, context] of the #~ lines being read
+    pending_comments: dict = {"flags": set(), "translator": [], "extracted": [], "previous": None,
+                              "previous_state": None, "previous_obsolete": False, "first": 0}
     current: PoEntry | None = None
+    current_obsolete = False
     last_field: tuple[str, int | None] | None = None
+    pieces: list[str] = []  # continuation lines of the last field, joined once so a long string stays linear
     state = "start"  # start | ctxt | id | plural | str
+
+    def flush() -> None:
+        if not pieces:
+            return
+        value = "".join(pieces)
+        pieces.clear()
+        name, index = last_field
+        if name == "msgctxt":
+            current.context += value
+        elif name == "msgid":
+            current.msgid += value
+        elif name == "msgid_plural":
+            current.msgid_plural += value
+        else:
+            current.msgstr[index] += value
 
     def finish() -> None:
         nonlocal current
@@ -186,93 +223,77 @@ def parse_po_text(text: str, obsolete: list[ObsoleteBlock] | None = None) -> lis
             raise PoSyntaxError(current.line, "msgid_plural needs msgstr[0], msgstr[1], ... not msgstr")
         if not current.is_plural and current.plural_syntax:
             raise PoSyntaxError(current.line, "msgstr[N] without msgid_plural")
-        if current.plural_syntax and sorted(current.msgstr) != list(range(len(current.msgstr))):
-            raise PoSyntaxError(current.line, "plural forms must be numbered msgstr[0], msgstr[1], ... without gaps")
-        entries.append(current)
+        if not current_obsolete:
+            entries.append(current)
+        elif obsolete is not None:
+            obsolete.append(ObsoleteBlock(current.first_line, current.last_line, current.context))
         current = None
 
-    def close_obsolete() -> None:
-        if obsolete_block and obsolete is not None:
-            obsolete.append(ObsoleteBlock(*obsolete_block))
-        obsolete_block.clear()
-
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip("\r")
-        stripped = line.strip()
+    for number, raw, last_number in _logical_lines(text):
+        stripped = raw.rstrip("\r").strip()
+        is_obsolete = stripped.startswith("#~")
+        obsolete_comment = False
+        if is_obsolete:
+            stripped = stripped[2:].strip()
+            if stripped.startswith("|"):
+                stripped = "#" + stripped  # its previous msgid, read as an active entry's is
+            else:
+                obsolete_comment = stripped.startswith("#")
         if not stripped:
             continue
-        if stripped.startswith("#~"):
-            # Obsolete entries are kept by tools but never compiled; the comments above one are its own.
-            if state == "str":
-                finish()
-                state, last_field = "start", None
-            if not obsolete_block:
-                obsolete_block[:] = [pending_comments["first"] or number, number, None]
-                _clear_pending(pending_comments)
-            obsolete_block[1] = number
-            match = re.match(r"#~\s*msgctxt\s+(.*)$", stripped)
-            if match:
-                obsolete_block[2] = _unquote_lenient(match.group(1))
-            continue
-        close_obsolete()
         if stripped.startswith("#"):
+            flush()
+            if state in ("ctxt", "id", "plural"):
+                raise PoSyntaxError(number, "a comment inside an entry: comments go above its msgctxt or msgid")
             if state == "str":
                 finish()
                 state = "start"
                 last_field = None
             if not pending_comments["first"]:
                 pending_comments["first"] = number
+            if obsolete_comment:
+                continue  # an obsolete entry's own comment: part of its span, nothing to read
             if stripped.startswith("#,"):
                 pending_comments["flags"].update(flag.strip() for flag in stripped[2:].split(",") if flag.strip())
             elif stripped.startswith("#."):
                 pending_comments["extracted"].append(stripped[2:].strip())
             elif stripped.startswith("#|"):
-                previous = stripped[2:].strip()
-                if previous.startswith("msgid ") and not previous.startswith("msgid_plural"):
-                    pending_comments["previous"] = _unquote_lenient(previous[6:])
-                elif previous.startswith('"') and pending_comments["previous"] is not None:
-                    pending_comments["previous"] += _unquote_lenient(previous)
+                _read_previous(pending_comments, stripped[2:].strip(), number, is_obsolete)
             elif stripped.startswith("#:"):
                 pass
             else:
                 pending_comments["translator"].append(stripped[1:].strip())
             continue
-        if stripped.startswith('"'):
+        match = None if stripped.startswith('"') else _KEYWORD.match(stripped)
+        starts_entry = match is not None and match.group(1) in ("msgctxt", "msgid") and state in ("start", "str")
+        if current is not None and not starts_entry and is_obsolete != current_obsolete:
+            raise PoSyntaxError(number, "inconsistent use of #~: an entry is obsolete (#~) on all its lines or on none")
+        if match is None:
+            if not stripped.startswith('"'):
+                raise PoSyntaxError(number, f"unknown keyword or stray text: {shorten(stripped, 40)!r}")
             if last_field is None or current is None:
                 raise PoSyntaxError(number, "a string continuation line outside an entry")
-            value = _unquote(stripped, number)
-            current.last_line = number
-            name, index = last_field
-            if name == "msgctxt":
-                current.context += value
-            elif name == "msgid":
-                current.msgid += value
-            elif name == "msgid_plural":
-                current.msgid_plural += value
-            else:
-                current.msgstr[index] += value
+            pieces.append(_unquote(stripped, number))
+            current.last_line = last_number
             continue
-        match = _KEYWORD.match(stripped)
-        if not match:
-            raise PoSyntaxError(number, f"unknown keyword or stray text: {shorten(stripped, 40)!r}")
         keyword, plural_index, rest = match.group(1), match.group(2), match.group(3)
         value = _unquote(rest, number)
+        flush()
+        if starts_entry:
+            if pending_comments["previous_state"] == "ctxt":
+                raise PoSyntaxError(number, "#| msgctxt without #| msgid above this entry")
+            if pending_comments["previous_state"] and pending_comments["previous_obsolete"] != is_obsolete:
+                raise PoSyntaxError(number, "inconsistent use of #~: the #| lines above and this entry differ")
+            finish()
+            current, current_obsolete = _new_entry(number, pending_comments), is_obsolete
         if keyword == "msgctxt":
-            if state == "str":
-                finish()
-            elif state != "start":
+            if state not in ("start", "str"):
                 raise PoSyntaxError(number, "msgctxt in the middle of an entry")
-            current = _new_entry(number, pending_comments)
             current.context = value
             state, last_field = "ctxt", ("msgctxt", None)
         elif keyword == "msgid":
-            if state == "str":
-                finish()
-                current = None
-            elif state not in ("start", "ctxt"):
+            if state not in ("start", "str", "ctxt"):
                 raise PoSyntaxError(number, "msgid in the middle of an entry (missing msgstr?)")
-            if current is None:
-                current = _new_entry(number, pending_comments)
             current.msgid = value
             state, last_field = "id", ("msgid", None)
         elif keyword == "msgid_plural":
@@ -290,16 +311,13 @@ def parse_po_text(text: str, obsolete: list[ObsoleteBlock] | None = None) -> lis
                     raise PoSyntaxError(number, "more than 20 plural forms")
             elif current.msgstr:
                 raise PoSyntaxError(number, "a second msgstr in one entry")
-            if index in current.msgstr:
-                raise PoSyntaxError(number, f"msgstr[{index}] appears twice")
+            if index != len(current.msgstr):
+                raise PoSyntaxError(number, f"msgstr[{index}] out of order: plural forms go msgstr[0], msgstr[1], ... in order")
             current.msgstr[index] = value
             state, last_field = "str", ("msgstr", index)
-        current.last_line = number
-    close_obsolete()
-    if current is not None:
-        finish()
-    elif state == "ctxt":
-        raise PoSyntaxError(len(text.split("\n")), "msgctxt without msgid at the end of the file")
+        current.last_line = last_number
+    flush()
+    finish()
     seen: dict[tuple, int] = {}
     for entry in entries:
         key = (entry.context, entry.msgid)
@@ -309,26 +327,41 @@ def parse_po_text(text: str, obsolete: list[ObsoleteBlock] | None = None) -> lis
     return entries
 
 
+def _logical_lines(text: str) -> list[tuple[int, str, int]]:
+    """The lines of a .po text with backslash-newline joined, as gettext's reader joins them anywhere
+    (a comment ending in ``\\`` swallows the next line): (first line number, text, last line number)."""
+    lines = text.split("\n")
+    if "\\\n" not in text:
+        return [(number, line, number) for number, line in enumerate(lines, start=1)]
+    joined: list[tuple[int, str, int]] = []
+    pieces: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        pieces.append(line[:-1] if line.endswith("\\") else line)
+        if not line.endswith("\\"):
+            joined.append((number - len(pieces) + 1, "".join(pieces), number))
+            pieces = []
+    if pieces:
+        joined.append((len(lines) - len(pieces) + 1, "".join(pieces), len(lines)))
+    return joined
+
+
 def _new_entry(line: int, pending: dict) -> PoEntry:
     entry = PoEntry(
         line=line,
         flags=set(pending["flags"]),
         translator_comments=list(pending["translator"]),
         extracted_comments=list(pending["extracted"]),
-        previous_msgid=pending["previous"],
+        previous_msgid="".join(pending["previous"]) if pending["previous"] is not None else None,
         first_line=pending["first"] or line,
         last_line=line,
     )
-    _clear_pending(pending)
-    return entry
-
-
-def _clear_pending(pending: dict) -> None:
     pending["flags"] = set()
     pending["translator"] = []
     pending["extracted"] = []
     pending["previous"] = None
+    pending["previous_state"] = None
     pending["first"] = 0
+    return entry
 
 
 def parse_header(entry: PoEntry) -> dict[str, str]:
@@ -378,12 +411,17 @@ class PoFile:
 
 
 def decode_po(data: bytes) -> str:
-    """The text of .po bytes: UTF-8, a leading byte-order mark dropped; PoDecodeError otherwise."""
+    """The text of .po bytes: UTF-8 without a byte-order mark; PoDecodeError otherwise.
+
+    A byte-order mark is refused rather than dropped because GNU msgfmt refuses it (a syntax
+    error on line 1): a catalog that gettext's own tools cannot compile is not accepted here
+    either, whichever path reads it (check, compile, preview, publish, start-up).
+    """
     if not isinstance(data, (bytes, bytearray)):
         raise PoDecodeError("unparsable", 1, "expected the bytes of a .po file")
     data = bytes(data)
     if data.startswith(BOM):
-        data = data[len(BOM):]
+        raise PoDecodeError("byte-order-mark", 1, BOM_HINT)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

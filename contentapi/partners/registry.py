@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import hmac
 import re
 import secrets
@@ -53,6 +54,7 @@ _KEY_HASH = re.compile(r"^[0-9a-f]{64}$")
 _FONT_STACK = re.compile(r"""^[A-Za-z0-9 ,"'\-]{1,200}$""")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 COLOUR_FIELDS = ("text", "background", "link", "accent", "accent_text", "focus")
 THEME_FIELDS = COLOUR_FIELDS + ("logo_url", "font_stack")
 PARTNER_FIELDS = ("name", "origins", "key_sha256", "theme", "webhooks")
@@ -232,7 +234,15 @@ def normalize_origin(value: str) -> str:
         raise ValueError(f"{value!r} is not an origin; write scheme://host[:port] with nothing after it")
     host = parts.hostname.lower()
     if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise ValueError(f"{value!r} has an invalid IPv6 address") from None
         host = f"[{host}]"
+    elif not _HOST_NAME.fullmatch(host):
+        # Origins go into CSP and CORS headers: a ';' or ',' there would end the directive and
+        # let the registry write its own. Non-ASCII names are written as browsers send them (xn--).
+        raise ValueError(f"{value!r} has a host name with characters outside a-z, 0-9, '-' and '.'")
     if port is None or port == _DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
@@ -271,8 +281,9 @@ def _theme(where: str, data) -> Theme:
             _url_origin(data["logo_url"])
         except ValueError as error:
             raise RegistryError(f"{where}: theme.logo_url: {error}") from None
-        if any(character in data["logo_url"] for character in "\"'<>\\ "):
-            raise RegistryError(f"{where}: theme.logo_url must not contain quotes, spaces or angle brackets")
+        if any(character in data["logo_url"] for character in "\"'<>\\ ;,"):
+            raise RegistryError(
+                f"{where}: theme.logo_url must not contain quotes, spaces, angle brackets, ';' or ','")
         values["logo_url"] = data["logo_url"]
     if data.get("font_stack"):
         if not isinstance(data["font_stack"], str) or not _FONT_STACK.match(data["font_stack"]):

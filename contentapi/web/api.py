@@ -59,7 +59,7 @@ def procedure(slug: str):
 @blueprint.get("/api/v1/locales")
 def locales():
     """The supported locales with their names, direction and translation completeness."""
-    return send_representation(content_service().locales_json(), vary_language=False)
+    return send_representation(content_service().locales_json())
 
 
 @lru_cache(maxsize=1)
@@ -72,4 +72,4 @@ def openapi_representation() -> Representation:
 @blueprint.get("/api/v1/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
-    return send_representation(openapi_representation(), vary_language=False)
+    return send_representation(openapi_representation())

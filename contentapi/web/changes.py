@@ -13,6 +13,7 @@ from contentapi.changes.feed import Cursor, CursorError
 from contentapi.changes.service import Changes
 from contentapi.delivery.factory import EXTENSION as SERVICE
 from contentapi.delivery.factory import revisions_dir
+from contentapi.web.hosts import public_base
 from contentapi.web.http import Problem, content_service
 from contentapi.web.partners import named_partner, partner_registry
 from contentapi.web.routes import blueprint as make_blueprint
@@ -66,7 +67,7 @@ def change_feed_atom():
         node.text = text
         return node
 
-    base = request.host_url.rstrip("/")
+    base = public_base()
     add(feed, "title", "contentapi changes")
     add(feed, "id", f"{base}/api/v1/changes.atom")
     add(feed, "updated", _instant(entries[-1]["time"]) if entries else "1970-01-01T00:00:00Z")

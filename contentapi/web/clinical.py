@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from contentapi.clinical import cds, fhir, infobutton
 from contentapi.clinical.documents import ClinicalCatalog, iso_instant
-from contentapi.web.embed import public_base
+from contentapi.web.hosts import public_base
 from contentapi.web.http import Problem, content_service
 from contentapi.web.routes import blueprint as make_blueprint
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import quote
 
-from flask import current_app, request
+from flask import request
 
 from contentapi.delivery.localize import LocalizedProcedure
 from contentapi.delivery.representations import Representation
 from contentapi.delivery.urls import STATIC_DIR
 from contentapi.partners.registry import Partner, logo_origin, normalize_origin
 from contentapi.partners.themes import theme_stylesheet
+from contentapi.web.hosts import public_base
 from contentapi.web.http import (
     Problem,
     canonical_locale,
@@ -31,11 +32,6 @@ from contentapi.web.security import DEFAULT_POLICY, ContentSecurityPolicy, use_p
 
 # What partners load on every page view: kept by the response cache like the content itself.
 blueprint = make_blueprint("embed", __name__, cacheable=True)
-
-
-def public_base() -> str:
-    """Our origin as partners must link to it: PUBLIC_URL when set, else the request's host."""
-    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
 
 
 def localized_page(slug: str, locale: str) -> LocalizedProcedure:
@@ -79,7 +75,7 @@ def embed(locale: str, slug: str):
         theme_url=theme_url(partner) if partner else None,
     )
     use_policy(embed_policy(partner))
-    return send_representation(representation, vary_language=False)
+    return send_representation(representation)
 
 
 def theme_url(partner: Partner) -> str:
@@ -99,7 +95,7 @@ def theme(partner_id: str):
     partner = partner_registry().get(partner_id)
     if partner is None:
         raise Problem(404, "Unknown partner", f"No partner has the id {partner_id[:64]!r}.")
-    return send_representation(theme_representation(partner), vary_language=False)
+    return send_representation(theme_representation(partner))
 
 
 @lru_cache(maxsize=1)
@@ -112,7 +108,7 @@ def embed_script() -> Representation:
 @blueprint.get("/embed.js")
 def script():
     """The script partners load once to turn their placeholders into sized iframes."""
-    return send_representation(embed_script(), vary_language=False)
+    return send_representation(embed_script())
 
 
 @blueprint.get("/api/v1/procedures/<slug>/fragment")

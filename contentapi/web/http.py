@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from contentapi.delivery.factory import EXTENSION
-from contentapi.delivery.representations import Representation
+from contentapi.delivery.representations import Representation, choose_coding
 from contentapi.delivery.service import ContentService
 from contentapi.i18n.locales import is_valid_accept_language, is_well_formed, match_tag, negotiate
 
@@ -55,15 +55,22 @@ def bearer_token() -> str | None:
 
 
 def requested_locale() -> str:
-    """The locale to serve: ``?lang=``, then ``Accept-Language``, then English; 400 for malformed input."""
+    """The locale to serve: ``?lang=``, then ``Accept-Language``, then English; 400 for malformed input.
+
+    Only when there is no ``lang`` is the header read (and checked): the response then says
+    ``Vary: Accept-Language`` (``send_representation``), and only then.
+    """
     lang = request.args.get("lang")
-    if lang is not None and not is_well_formed(lang):
-        raise Problem(
-            400,
-            "Malformed language tag",
-            "The lang parameter must be a BCP 47 language tag such as 'es', 'es-MX' or 'zh-Hans' "
-            "(at most 35 characters).",
-        )
+    if lang is not None:
+        if not is_well_formed(lang):
+            raise Problem(
+                400,
+                "Malformed language tag",
+                "The lang parameter must be a BCP 47 language tag such as 'es', 'es-MX' or 'zh-Hans' "
+                "(at most 35 characters).",
+            )
+        return negotiate(lang, None, content_service().locales)
+    g.negotiated_language = True
     header = request.headers.get("Accept-Language")
     if not is_valid_accept_language(header):
         raise Problem(
@@ -72,7 +79,7 @@ def requested_locale() -> str:
             "Accept-Language must be a comma-separated list of language ranges with optional q-values, "
             "such as 'es-MX, es;q=0.9, en;q=0.5' (at most 1024 characters).",
         )
-    return negotiate(lang, header, content_service().locales)
+    return negotiate(None, header, content_service().locales)
 
 
 def canonical_locale(locale: str) -> str:
@@ -108,15 +115,25 @@ def known_slug(slug: str) -> str:
     return slug
 
 
-def send_representation(representation: Representation, vary_language: bool = True) -> Response:
-    """Send a kept representation with validators; answer 304 when the client's copy is current."""
-    response = Response(representation.body, mimetype=None, content_type=representation.media_type)
-    response.set_etag(representation.etag.strip('"'))
+def send_representation(representation: Representation, max_age: int | None = None) -> Response:
+    """Send a kept representation in the coding the client accepts best, with that coding's validators;
+    304 when the client's copy is current.
+
+    ``Vary`` names exactly what chose the bytes: Accept-Encoding for text, Accept-Language when
+    the locale was negotiated from it (``requested_locale`` without ``lang``).
+    """
+    encoded = representation.encoded(choose_coding(request.headers.get("Accept-Encoding")))
+    response = Response(encoded.body, mimetype=None, content_type=representation.media_type)
+    if encoded.coding:
+        response.headers["Content-Encoding"] = encoded.coding
+    response.set_etag(encoded.etag.strip('"'))
     response.last_modified = representation.last_modified
     response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"]
+    response.cache_control.max_age = current_app.config["CACHE_MAX_AGE"] if max_age is None else max_age
     if representation.content_language:
         response.headers["Content-Language"] = representation.content_language
-    if vary_language:
+    if g.get("negotiated_language"):
         response.vary.add("Accept-Language")
+    if representation.compressible:
+        response.vary.add("Accept-Encoding")
     return response.make_conditional(request)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, request
+from flask import redirect
 
 from contentapi.delivery import urls
-from contentapi.delivery.sitemap import sitemap_xml
+from contentapi.web.hosts import public_base
 from contentapi.web.http import (
     SLUG,
     canonical_locale,
@@ -53,9 +53,6 @@ def procedure_negotiated(slug: str):
 
 
 @blueprint.get("/sitemap.xml")
-@route(cacheable=False)
 def sitemap():
     """Every page in every locale, with its language alternates (sitemaps.org and hreflang)."""
-    service = content_service()
-    body = sitemap_xml(request.host_url.rstrip("/"), [p.slug for p in service.library], service.locales)
-    return Response(body, content_type="application/xml; charset=utf-8")
+    return send_representation(content_service().sitemap(public_base()))

@@ -93,6 +93,15 @@ def add_cors_headers(response: Response) -> Response:
     return response
 
 
+def keep_keyed_responses_private(response: Response) -> Response:
+    """A response given only for a partner's key must not be handed by a shared cache to clients without it."""
+    partner = g.get("partner")
+    if partner is not None and partner.requires_key and response.cache_control.public:
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Load the partner registry (stop start-up on a bad one) and register the key and CORS hooks."""
     try:
@@ -102,3 +111,4 @@ def init_app(app: Flask) -> None:
     app.before_request(answer_preflight)
     app.before_request(check_named_partner)
     app.after_request(add_cors_headers)
+    app.after_request(keep_keyed_responses_private)

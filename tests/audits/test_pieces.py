@@ -6,7 +6,7 @@ import pytest
 
 from audits import readability
 from audits.discovery import discover_service, discover_sitemap
-from audits.language import guess_language, is_rtl
+from contentapi.i18n.language import guess_language, is_rtl
 from audits.options import AuditOptions, axe_tags
 from audits.signature import signature
 

@@ -29,18 +29,38 @@ def test_generated_corpus_loads_translated_in_every_procedure(tmp_path):
     assert all("es" in entry["locales"] for entry in listing["procedures"])
 
 
-def test_floor_replays_the_recorded_bytes(tmp_path):
-    (tmp_path / "export").mkdir()
-    (tmp_path / "export" / "page.html").write_bytes(b"<p>same bytes</p>")
-    recorded = [{"url": "/es/page?x=1", "path": "page.html", "etag": '"abc"',
+def test_floor_replays_the_recorded_bytes_per_accept_encoding(tmp_path):
+    (tmp_path / "bodies").mkdir()
+    (tmp_path / "bodies" / "0").write_bytes(b"<p>same bytes</p>")
+    (tmp_path / "bodies" / "1").write_bytes(b"gzipped")
+    recorded = [{"url": "/es/page?x=1", "accept_encoding": "", "body_file": "bodies/0", "etag": '"abc"',
                  "headers": [["Content-Type", "text/html; charset=utf-8"], ["ETag", '"abc"']],
-                 "headers_304": [["ETag", '"abc"']]}]
+                 "headers_304": [["ETag", '"abc"']]},
+                {"url": "/es/page?x=1", "accept_encoding": "gzip", "body_file": "bodies/1", "etag": '"abc-gzip"',
+                 "headers": [["Content-Encoding", "gzip"], ["ETag", '"abc-gzip"']], "headers_304": [["ETag", '"abc-gzip"']]}]
     (tmp_path / "floor.json").write_text(json.dumps(recorded))
     client = create_floor(str(tmp_path)).test_client()
     response = client.get("/es/page?x=1")
     assert response.data == b"<p>same bytes</p>" and response.headers["ETag"] == '"abc"'
     assert client.get("/es/page?x=1", headers={"If-None-Match": '"abc"'}).status_code == 304
+    assert client.get("/es/page?x=1", headers={"Accept-Encoding": "gzip"}).data == b"gzipped"
+    assert client.get("/es/page?x=1", headers={"Accept-Encoding": "gzip", "If-None-Match": '"abc-gzip"'}).status_code == 304
     assert client.get("/es/other").status_code == 404
+
+
+def test_the_browser_mix_is_seeded_varied_and_revalidates_with_each_codings_etag():
+    from benchmarks.traffic import browser_mix, mix_script
+
+    mix = browser_mix(200, "text/html", lambda encoding: f'"etag {encoding}"', 0.2)
+    assert mix == browser_mix(200, "text/html", lambda encoding: f'"etag {encoding}"', 0.2)
+    assert len({headers["User-Agent"] for headers in mix}) > 50
+    assert len({headers["Accept-Language"] for headers in mix}) > 4
+    assert {headers["Accept-Encoding"] for headers in mix} >= {"gzip, deflate, br, zstd", "gzip, deflate, br"}
+    conditional = [headers for headers in mix if "If-None-Match" in headers]
+    assert 20 <= len(conditional) <= 60
+    assert all(headers["If-None-Match"] == f'"etag {headers["Accept-Encoding"]}"' for headers in conditional)
+    script = mix_script("/es/x", mix[:2])
+    assert script.count("{[") == 2 and 'wrk.format("GET", "/es/x", headers)' in script
 
 
 def test_publish_editions_survive_the_catalog_checks_and_read_back():
@@ -86,6 +106,7 @@ def test_scale_rounds_alternate_their_order():
     (["audit", "--repeat", "two"], "--repeat: 'two' is not a whole number"),
     (["api", "--duration", "-1"], "--duration: must be more than 0 seconds"),
     (["publish", "--duration", "nan"], "--duration: must be more than 0 seconds"),
+    (["checks", "--repeat", "0"], "--repeat: must be at least 1"),
 ])
 def test_bad_numbers_are_refused_before_anything_starts(arguments, complaint):
     """A count or duration that cannot work is a usage error at once, not a traceback minutes later."""

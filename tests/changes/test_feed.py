@@ -11,7 +11,7 @@ import pytest
 
 from contentapi import create_app
 from contentapi.i18n.postgres import upgrade
-from tests.helpers import SLUG, LiveServer, copy_translations, edited_content
+from tests.helpers import LOOPBACK_HOSTS, SLUG, LiveServer, copy_translations, edited_content
 from tests.publishing import publish_change, translator_token
 
 _databases = itertools.count(1)
@@ -22,7 +22,7 @@ def settings(request, tmp_path):
     """Settings of an instance on private catalogs, with a translator token, on each store."""
     tokens, token = translator_token(tmp_path)
     settings = {"TRANSLATIONS_DIR": str(copy_translations(tmp_path / "translations")), "TOKENS": str(tokens),
-                "CATALOG_CHECK_INTERVAL": 0.0, "WEBHOOKS_IN_PROCESS": False}
+                "CATALOG_CHECK_INTERVAL": 0.0, "WEBHOOKS_IN_PROCESS": False, "TRUSTED_HOSTS": LOOPBACK_HOSTS}
     if request.param == "postgres":
         url = request.getfixturevalue("postgres").create_database(f"contentapi_changes_{next(_databases)}")
         upgrade(url)

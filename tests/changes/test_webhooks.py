@@ -17,7 +17,7 @@ from contentapi import create_app
 from contentapi.changes.webhooks import new_secret, sign
 from contentapi.partners.registry import hash_key, new_key
 from tests.changes.receiver import Receiver, registry_file
-from tests.helpers import GunicornServer, LiveServer, copy_translations, http_request, wait_until
+from tests.helpers import LOOPBACK_HOSTS, GunicornServer, LiveServer, copy_translations, http_request, wait_until
 from tests.publishing import publish_change, translator_token
 
 pytestmark = pytest.mark.slow
@@ -111,7 +111,8 @@ def test_failures_are_listed_and_a_hanging_receiver_never_slows_a_publish(tmp_pa
     tokens, token = translator_token(tmp_path)
     app = create_app({"TRANSLATIONS_DIR": str(copy_translations(tmp_path / "translations")), "TOKENS": str(tokens),
                       "PARTNERS": registry_file(tmp_path, failing.url, secret, hash_key(key)),
-                      "CATALOG_CHECK_INTERVAL": 0.0, "WEBHOOK_POLL_INTERVAL": 0.1, "WEBHOOK_RETRY_SCHEDULE": "0.2,0.2"})
+                      "CATALOG_CHECK_INTERVAL": 0.0, "WEBHOOK_POLL_INTERVAL": 0.1, "WEBHOOK_RETRY_SCHEDULE": "0.2,0.2",
+                      "TRUSTED_HOSTS": LOOPBACK_HOSTS})
     server = LiveServer(app)
     try:
         wait_until(lambda: server.get("/healthz").status == 200 and endpoint_registered(tmp_path), timeout=10,

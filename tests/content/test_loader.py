@@ -105,7 +105,7 @@ def test_malformed_content_stops_start_up_with_one_line(tmp_path, translations_d
     write(tmp_path, "good.md", GOOD.format(slug="good"))
     broken = write(tmp_path, "broken.md", GOOD.format(slug="broken").replace("{#overview}", "{#nope}"))
     with pytest.raises(SystemExit) as raised:
-        create_app({"CONTENT_DIR": str(tmp_path), "TRANSLATIONS_DIR": str(translations_dir)})
+        create_app({"CONTENT_DIR": str(tmp_path), "TRANSLATIONS_DIR": str(translations_dir), "TRUSTED_HOSTS": "localhost"})
     message = str(raised.value.code)
     assert message == f'contentapi cannot start: {broken}:10: unknown section id "nope" (known: ' + message.split("(known: ")[1]
     assert "\n" not in message
@@ -115,6 +115,7 @@ def test_content_dir_from_the_environment(tmp_path, translations_dir, monkeypatc
     write(tmp_path, "other.md", GOOD.format(slug="hospital-own-procedure"))
     monkeypatch.setenv("CONTENTAPI_CONTENT_DIR", str(tmp_path))
     monkeypatch.setenv("CONTENTAPI_TRANSLATIONS_DIR", str(translations_dir))
+    monkeypatch.setenv("CONTENTAPI_TRUSTED_HOSTS", "localhost")
     app = create_app()
     response = app.test_client().get("/api/v1/procedures")
     assert [entry["slug"] for entry in response.get_json()["procedures"]] == ["hospital-own-procedure"]

@@ -172,10 +172,12 @@ def test_a_damaged_manifest_makes_only_its_locale_english(published, tmp_path, h
     assert "current.json" in server.log_path.read_text(errors="replace")
 
 
-def test_a_catalog_with_a_byte_order_mark_in_the_repository_is_imported_like_any_other(tmp_path, make_app, serve):
+def test_a_catalog_with_a_byte_order_mark_in_the_repository_is_refused_like_any_failing_one(tmp_path, make_app, serve):
+    """msgfmt refuses a byte-order mark, so the checks do (tests/i18n/test_byte_order_mark.py): the
+    catalog is not imported and its procedure is served in English; the service is unharmed."""
     translations = copy_translations(tmp_path / "translations")
     po = catalog_path(translations, "es", SLUG)
     po.write_bytes(b"\xef\xbb\xbf" + po.read_bytes())
     server = serve(make_app(TRANSLATIONS_DIR=str(translations)))
-    assert server.get(f"/api/v1/procedures/{SLUG}?lang=es").json()["title"] == OLD_TITLE
+    assert server.get(f"/api/v1/procedures/{SLUG}?lang=es").json()["title"] == "Kyphoplasty and vertebroplasty"
     assert server.get("/healthz").json() == {"status": "ok"}

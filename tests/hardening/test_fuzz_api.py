@@ -23,7 +23,7 @@ from schemathesis.checks import (
 from contentapi import create_app
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from contentapi.i18n.tokens import TokenStore
-from tests.helpers import LiveServer, copy_translations
+from tests.helpers import LOOPBACK_HOSTS, LiveServer, copy_translations
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = int(os.environ.get("CONTENTAPI_FUZZ_EXAMPLES", "25"))
@@ -42,6 +42,7 @@ def fuzz_target(tmp_path_factory):
             "TOKENS": str(tokens),
             "TRANSLATION_REVISIONS_DIR": str(folder / "revisions"),
             "CATALOG_CHECK_INTERVAL": 0.0,
+            "TRUSTED_HOSTS": LOOPBACK_HOSTS,
         }
     )
     server = LiveServer(app)

@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 
 from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.tokens import TokenStore
-from tests.helpers import SLUG, put_in_store
+from tests.helpers import LOOPBACK_HOSTS, SLUG, put_in_store
 
 MARK = "document.documentElement.dataset.pwned"
 HOSTILE = {
@@ -82,7 +82,8 @@ def publishing_server(tmp_path_factory):
     tokens = folder / "tokens.json"
     token = TokenStore(tokens).add("mallory", ("es",))
     app = create_app(
-        {"TRANSLATIONS_DIR": str(translations), "TOKENS": str(tokens), "TRANSLATION_REVISIONS_DIR": str(folder / "rev")}
+        {"TRANSLATIONS_DIR": str(translations), "TOKENS": str(tokens), "TRANSLATION_REVISIONS_DIR": str(folder / "rev"),
+         "TRUSTED_HOSTS": LOOPBACK_HOSTS}
     )
     server = LiveServer(app)
     yield server, token, translations

@@ -3,6 +3,7 @@ line and msgctxt, can be silenced only for warnings, and never crashes on any by
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,35 +19,11 @@ from contentapi.i18n.checks import (
     has_errors,
     numbers,
 )
+from tests.helpers import PLURAL_FORMS, SILENCE_PLURAL_TABLE
+from tests.helpers import po_catalog as catalog
+from tests.helpers import po_entry as entry
 
-# Babel's plural table changes between releases (Spanish: 2 forms up to 2.18, 3 in 2.19); these
-# cases are about other checks, so their header silences the plural-table advice.
-SILENCE_PLURAL_TABLE = "# contentapi: ignore=plural-table\n"
-HEADER = SILENCE_PLURAL_TABLE + """msgid ""
-msgstr ""
-"Language: {language}\\n"
-"Plural-Forms: {plural}\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
-
-"""
-ES_PLURAL = "nplurals=2; plural=(n != 1);"
-
-
-def catalog(body: str, language: str = "es", plural: str = ES_PLURAL) -> bytes:
-    return (HEADER.format(language=language, plural=plural) + body).encode("utf-8")
-
-
-def entry(msgid: str, msgstr: str, context: str = "proc/overview/1", comment: str = "", flags: str = "") -> str:
-    def quote(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-    lines = []
-    if comment:
-        lines.append(f"# {comment}")
-    if flags:
-        lines.append(f"#, {flags}")
-    lines += [f"msgctxt {quote(context)}", f"msgid {quote(msgid)}", f"msgstr {quote(msgstr)}", ""]
-    return "\n".join(lines) + "\n"
+ES_PLURAL = PLURAL_FORMS["es"]
 
 
 def checks_of(data: bytes, **kwargs) -> set[str]:
@@ -60,6 +37,7 @@ CASES = [
     ("unparsable", catalog(entry("Same", "Igual") + entry("Same", "Otra")), catalog(entry("Same", "Igual"))),
     ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"Descanse", "Descansé".encode("latin-1")), None),
     ("encoding", catalog(entry("Rest.", "Descanse.")).replace(b"charset=UTF-8", b"charset=ISO-8859-1"), catalog(entry("Rest.", "Descanse."))),
+    ("byte-order-mark", b"\xef\xbb\xbf" + catalog(entry("Rest.", "Descanse.")), catalog(entry("Rest.", "Descanse."))),
     ("header", catalog(entry("Rest.", "Descanse."), language="fr"), catalog(entry("Rest.", "Descanse."))),
     ("header", entry("Rest.", "Descanse.").encode(), catalog(entry("Rest.", "Descanse."))),
     ("header", b"#, fuzzy\n" + catalog(entry("Rest.", "Descanse.")), catalog(entry("Rest.", "Descanse."))),
@@ -72,6 +50,8 @@ CASES = [
     ),
     ("placeholders", catalog(entry("Hello %(name)s.", "Hola %(nombre)s.")), catalog(entry("Hello %(name)s.", "Hola %(name)s."))),
     ("placeholders", catalog(entry("Hello {name}.", "Hola.")), catalog(entry("Hello {name}.", "Hola {name}."))),
+    ("newlines", catalog(entry("Rest.", "Descanse.\n")), catalog(entry("Rest.", "Descanse."))),
+    ("check-limit", catalog(entry("See [it](https://a.org).", "[" * 30_000)), catalog(entry("See [it](https://a.org).", "Vea [esto](https://a.org)."))),
     ("markup", catalog(entry("Do **not** lift.", "No levante.")), catalog(entry("Do **not** lift.", "**No** levante."))),
     ("markup", catalog(entry("Call <strong>now</strong>.", "Llame ahora.")), catalog(entry("Call <strong>now</strong>.", "Llame <strong>ahora</strong>."))),
     ("markup", catalog(entry("- one\n- two", "- uno dos")), catalog(entry("- one\n- two", "- uno\n- dos"))),
@@ -114,15 +94,16 @@ def test_each_check_fails_a_bad_catalog_and_passes_the_corrected_one(check, fail
 
 
 def test_every_check_id_is_exercised_by_a_case():
-    exercised = {case[0] for case in CASES} | {"unknown-check", "translation-removed", "plural-table"}  # tested elsewhere
+    # tested elsewhere: the meaning checks in test_checks_meaning.py, in every locale
+    exercised = {case[0] for case in CASES} | {"unknown-check", "translation-removed", "plural-table", "units", "negation", "language"}
     assert exercised == set(CHECKS)
 
 
 def test_severities_are_as_documented():
     errors = {name for name, (severity, _) in CHECKS.items() if severity == ERROR}
     assert errors == {
-        "unparsable", "encoding", "header", "plural-forms", "plural-count", "placeholders", "markup",
-        "unsafe-markup", "urls", "numbers", "empty-translation", "control-characters",
+        "unparsable", "encoding", "byte-order-mark", "header", "plural-forms", "plural-count", "placeholders", "markup",
+        "unsafe-markup", "urls", "numbers", "units", "empty-translation", "control-characters", "newlines", "check-limit",
     }
     assert {name for name, (severity, _) in CHECKS.items() if severity == WARNING} == set(CHECKS) - errors
 
@@ -252,3 +233,27 @@ def test_a_catalog_without_errors_always_compiles_and_loads(text):
     findings = check_po_bytes(data, "es/LC_MESSAGES/messages.po")
     if not has_errors(findings):
         load_mo(compile_po_bytes(data, "es"))
+
+
+def nplurals_of(locale: str) -> int:
+    return int(PLURAL_FORMS[locale].split(";")[0].split("=")[1])
+
+
+PLURAL_CASES = [(locale, index) for locale in PLURAL_FORMS for index in range(nplurals_of(locale))]
+
+
+@pytest.mark.parametrize("locale, index", PLURAL_CASES, ids=[f"{locale}-msgstr[{index}]" for locale, index in PLURAL_CASES])
+def test_a_plural_form_may_drop_the_number_only_when_it_serves_a_single_n_as_msgfmt_says(tmp_path, locale, index):
+    """Russian form 0 serves 1, 21, 31, ...: without %(num)s it is wrong for 21 (msgfmt -c refuses it);
+    Spanish form 0 serves only 1, so "Un día" is right. The header's formula decides, as in gettext."""
+    forms = ["%(num)s x"] * nplurals_of(locale)
+    forms[index] = "x"
+    data = catalog(entry("%(num)s day", forms, context=None, flags="python-format", plural="%(num)s days"), locale, PLURAL_FORMS[locale])
+    path = tmp_path / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    msgfmt_refuses = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True).returncode != 0
+    ours = [f for f in check_po_bytes(data, str(path)) if f.check == "placeholders"]
+    assert bool(ours) == msgfmt_refuses
+    serves_one_n = {"es": [0], "ar": [0, 1, 2]}.get(locale, [])
+    assert msgfmt_refuses == (index not in serves_one_n)

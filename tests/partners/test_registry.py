@@ -122,7 +122,10 @@ def test_origins_are_normalised_like_browsers_send_them(value, expected):
 @pytest.mark.parametrize(
     "value",
     ["*", "https://*.example.org", "https://a.example/", "https://a.example/path", "ftp://a.example", "a.example",
-     "https://user@a.example", "https://a.example?x", "null", " https://a.example", "https://a.example:99999"],
+     "https://user@a.example", "https://a.example?x", "null", " https://a.example", "https://a.example:99999",
+     # ';' and ',' would end a CSP directive (or the header) and let a registry entry write its own
+     "https://a.example;script-src", "https://a.example,https://b.example", "https://a.example%3Bx",
+     "https://exämple.org", "http://[not:an:ip]"],
 )
 def test_anything_but_a_bare_origin_is_refused(value):
     with pytest.raises(ValueError):
@@ -161,6 +164,9 @@ def test_keys_are_stored_hashed_and_compared():
         (registry({"link": "blue"}), "theme.link"),
         (registry({"font_stack": "Arial; } body { display: none"}), "font_stack"),
         (registry({"logo_url": "javascript:alert(1)"}), "logo_url"),
+        (registry({"logo_url": "https://a.example;script-src/logo.svg"}), "logo_url"),
+        (registry({"logo_url": "https://a.example/logo.svg;x"}), "logo_url"),
+        (registry({"logo_url": "https://a.example/a,b.svg"}), "logo_url"),
         ({"public": "yes", "partners": {}}, "public must be true or false"),
         ({"default_partner": "ghost", "partners": {}}, "default_partner 'ghost'"),
     ],

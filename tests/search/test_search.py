@@ -15,7 +15,7 @@ import pytest
 from contentapi import create_app
 from contentapi.i18n.locales import SUPPORTED_LOCALES
 from contentapi.i18n.postgres import upgrade
-from tests.helpers import SLUG, LiveServer, copy_translations, wait_until
+from tests.helpers import LOOPBACK_HOSTS, SLUG, LiveServer, copy_translations, wait_until
 from tests.publishing import publish_catalog, publish_change, translator_token, without_translation
 
 # A query per locale, as a reader would type it, and the words of the served text it must find.
@@ -37,7 +37,7 @@ def searchable(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("search")
     tokens, token = translator_token(folder)
     settings = {"TRANSLATIONS_DIR": str(copy_translations(folder / "translations")), "TOKENS": str(tokens),
-                "CATALOG_CHECK_INTERVAL": 0.0}
+                "CATALOG_CHECK_INTERVAL": 0.0, "TRUSTED_HOSTS": LOOPBACK_HOSTS}
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres").create_database(f"contentapi_search_{next(_databases)}")
         upgrade(url)

@@ -341,6 +341,10 @@ def test_oembed_xml_is_501_and_bad_sizes_400(service):
     assert service.get(f"/oembed?url=/es/procedures/{SLUG}&format=xml").status == 501
     assert service.get(f"/oembed?url=/es/procedures/{SLUG}&format=yaml").status == 400
     assert service.get(f"/oembed?url=/es/procedures/{SLUG}&maxwidth=-3").status == 400
+    # Digits int() refuses (superscripts) or that are not ASCII: a 400, never a 500.
+    for odd in ("%C2%B2", "%D9%A1%D9%A2", "12%0A", "1e3", "99999999999999999999"):
+        response = service.get(f"/oembed?url=/es/procedures/{SLUG}&maxwidth={odd}")
+        assert response.status == 400 and response.json()["title"] == "Invalid maxwidth", odd
     assert service.get("/oembed").status == 400
 
 

@@ -92,15 +92,75 @@ def test_a_full_cache_drops_old_responses_and_stays_bounded(make_app, serve):
     fresh = serve(make_app(HTTP_RESPONSE_CACHE_SIZE=0))
     server = serve(app)
     path = f"/api/v1/procedures/{SLUG}?lang=es"
-    expected = comparable(fresh.get(path))
-    # Every distinct header value is a distinct key: a client varying one must not grow memory.
-    for number in range(200):
-        assert comparable(server.request("GET", path, {"User-Agent": f"client {number}"})) == expected
+    for number in range(200):  # a distinct query is a distinct resource: kept, then pushed out
+        assert comparable(server.get(f"{path}&n={number}")) == comparable(fresh.get(f"{path}&n={number}"))
     kept = app.wsgi_app
-    assert len(kept._entries) <= 8
-    agents = [value for value in kept._shared if isinstance(value, tuple) and value[:1] == ("HTTP_USER_AGENT",)]
-    assert len(agents) <= 8
-    assert comparable(server.request("GET", path, {"User-Agent": "client 199"})) == expected
+    assert len(kept._entries) <= 8 and len(kept._vary) <= 8
+    assert comparable(server.get(f"{path}&n=199")) == comparable(fresh.get(f"{path}&n=199"))
+
+
+def test_the_byte_bound_holds_whatever_the_entry_count(make_app, serve):
+    app = make_app(HTTP_RESPONSE_CACHE_SIZE=100000, HTTP_RESPONSE_CACHE_BYTES=200_000)
+    server = serve(app)
+    for number in range(300):
+        assert server.get(f"/es/procedures/{SLUG}?n={number}").status == 200
+    kept = app.wsgi_app
+    assert 0 < kept.size_in_bytes <= 200_000
+    assert kept.size_in_bytes == sum(entry[5] for entry in kept._entries.values())
+
+
+BROWSERS = [
+    {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0", "Accept-Encoding": "gzip, deflate, br, zstd",
+     "Accept-Language": "es-MX,es;q=0.9,en;q=0.8", "Referer": "https://clinic.example/a", "Sec-Fetch-Mode": "navigate"},
+    {"User-Agent": "Mozilla/5.0 (Macintosh) Firefox/133.0", "Accept-Encoding": "gzip, deflate, br",
+     "Accept-Language": "es-ES,es;q=0.5", "Referer": "https://search.example/?q=kyphoplasty", "DNT": "1"},
+    {"User-Agent": "Mozilla/5.0 (iPhone) Safari/605.1.15", "Accept-Encoding": "gzip, deflate, br",
+     "Accept-Language": "es-419", "Priority": "u=0, i"},
+]
+
+
+@pytest.mark.parametrize("path", ["/", f"/api/v1/procedures/{SLUG}", f"/es/procedures/{SLUG}"])
+def test_real_browsers_share_one_kept_response(make_app, serve, path):
+    app = make_app()
+    calls = []
+    app.before_request(lambda: calls.append(1))
+    server = serve(app)
+    fresh = serve(make_app(HTTP_RESPONSE_CACHE_SIZE=0))
+    for round_ in range(3):
+        for number, headers in enumerate(BROWSERS):
+            varied = {**headers, "X-Request-Id": f"{round_}-{number}", "User-Agent": headers["User-Agent"] + str(round_)}
+            assert comparable(server.request("GET", path, varied)) == comparable(fresh.request("GET", path, varied))
+    assert len(calls) == 1  # every one negotiates Spanish and br: one response, built once
+
+
+def test_unique_junk_headers_never_grow_the_cache(make_app, serve):
+    app = make_app()
+    server = serve(app)
+    path = f"/es/procedures/{SLUG}"
+    server.get(path)
+    kept = app.wsgi_app
+    before = (len(kept._entries), kept.size_in_bytes, len(kept._shared))
+    for number in range(300):
+        junk = {"X-Junk": "x" * 2000 + str(number), "User-Agent": f"bot {number}", "Referer": f"https://r.example/{number}"}
+        assert server.request("GET", path, junk).status == 200
+    assert (len(kept._entries), kept.size_in_bytes, len(kept._shared)) == before
+
+
+def test_each_coding_is_kept_apart_and_sent_only_to_clients_that_accept_it(make_app, serve):
+    server = serve(make_app())
+    fresh = serve(make_app(HTTP_RESPONSE_CACHE_SIZE=0))
+    path = f"/es/procedures/{SLUG}"
+    for accept in ["br", "gzip", "identity", "gzip, br", "", "gzip;q=0.1, identity", "br", "identity"]:
+        headers = {"Accept-Encoding": accept}
+        assert comparable(server.request("GET", path, headers)) == comparable(fresh.request("GET", path, headers)), accept
+
+
+def test_a_malformed_accept_language_is_refused_even_after_a_good_one_was_kept(make_app, serve):
+    server = serve(make_app())
+    path = f"/api/v1/procedures/{SLUG}"
+    assert server.get(path, Accept_Language="es").status == 200
+    assert server.get(path, Accept_Language="es").status == 200
+    assert server.get(path, Accept_Language="es;q=abc").status == 400
 
 
 @pytest.mark.parametrize("path", [

@@ -24,7 +24,7 @@ EXPECTED = {
     "/<locale>/": (False, False, True),
     "/<locale>/procedures/<slug>": (False, False, True),
     "/procedures/<slug>": (False, False, False),
-    "/sitemap.xml": (False, False, False),
+    "/sitemap.xml": (False, False, True),
     "/static/<path:filename>": (False, False, True),
     "/infobutton": (True, False, False),
     "/fhir/metadata": (True, False, False),
