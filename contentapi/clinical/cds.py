@@ -63,12 +63,16 @@ def selected_orders(context: Mapping) -> list[dict]:
     return chosen
 
 
+def _list(value) -> list:
+    """A JSON array as a list; anything else (a FHIR element sent in the wrong shape) as no items."""
+    return value if isinstance(value, list) else []
+
+
 def _codings(resource: dict) -> list[tuple[str, str]]:
     out = []
     for name in _CODE_FIELDS:
         concept = resource.get(name)
-        codings = concept.get("coding") if isinstance(concept, dict) else None
-        for coding in codings if isinstance(codings, list) else ():
+        for coding in _list(concept.get("coding") if isinstance(concept, dict) else None):
             if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
                 out.append((coding["system"], coding["code"]))
     return out
@@ -80,12 +84,12 @@ def patient_languages(prefetch) -> list[str]:
     if not isinstance(patient, dict) or patient.get("resourceType") != "Patient":
         return []
     ranked = []
-    for item in patient.get("communication") or []:
+    for item in _list(patient.get("communication")):
         if not isinstance(item, dict) or not isinstance(item.get("language"), dict):
             continue
-        codes = [coding.get("code") for coding in item["language"].get("coding") or [] if isinstance(coding, dict)]
+        codes = [coding.get("code") for coding in _list(item["language"].get("coding")) if isinstance(coding, dict)]
         for code in codes:
-            if isinstance(code, str) and code:
+            if isinstance(code, str) and 0 < len(code) <= 100:
                 ranked.append((0 if item.get("preferred") is True else 1, code))
     return [code for _, code in sorted(ranked, key=lambda pair: pair[0])]
 

@@ -105,3 +105,28 @@ def test_an_unknown_service_is_404_and_a_non_json_body_415(live_server):
     assert call(live_server, request_of(EXAMPLE["context"]), "/cds-services/other").status == 404
     response = live_server.request("POST", "/cds-services/patient-education", {"Content-Type": "text/plain"}, b"{}")
     assert response.status == 415
+
+
+@pytest.mark.parametrize("patient", [
+    {"resourceType": "Patient", "communication": 5},
+    {"resourceType": "Patient", "communication": [{"language": {"coding": 7}}]},
+    {"resourceType": "Patient", "communication": [{"language": {"coding": [{"code": "x" * 5000}]}}, "es"]},
+    {"resourceType": "Patient", "communication": {"language": "es"}},
+    ["not", "a", "patient"],
+])
+def test_a_prefetched_patient_of_the_wrong_shape_gets_the_card_in_english(live_server, patient):
+    context = {**copy.deepcopy(EXAMPLE["context"]), "selections": ["ServiceRequest/vertebral-augmentation-1"]}
+    context["draftOrders"]["entry"].append({"resource": SERVICE_REQUEST})
+    response = call(live_server, request_of(context, {"patient": patient}))
+    assert response.status == 200
+    [card] = response.json()["cards"]
+    assert card["summary"].endswith("(English)")
+
+
+@pytest.mark.parametrize("code", [{"coding": 7}, {"coding": {"system": "http://www.ama-assn.org/go/cpt"}}, "22513", None])
+def test_an_order_code_of_the_wrong_shape_matches_nothing(live_server, code):
+    order = {**SERVICE_REQUEST, "code": code}
+    context = {**copy.deepcopy(EXAMPLE["context"]), "selections": ["ServiceRequest/vertebral-augmentation-1"]}
+    context["draftOrders"]["entry"].append({"resource": order})
+    response = call(live_server, request_of(context, {"patient": PATIENT}))
+    assert response.status == 200 and response.json() == {"cards": []}
