@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from contentapi.clinical.documents import ClinicalCatalog, ClinicalDocument, fhir_hash, iso_instant
-from contentapi.content.codes import CodeError, parse_code_query
+from contentapi.content.codes import code_system
 
 FHIR_JSON = "application/fhir+json"
 FHIR_VERSION = "4.0.1"
@@ -98,14 +98,56 @@ def read(catalog: ClinicalCatalog, identifier: str) -> dict:
 
 
 @dataclass(frozen=True)
-class Search:
-    """A DocumentReference search: a code (``code`` or ``type``), a language, an id, and a page."""
+class CodeToken:
+    """One value of a token search parameter, as FHIR reads it: ``system|code``, ``code`` (any
+    system), ``system|`` (any code of the system) or ``|code`` (a code without a system)."""
 
-    code: tuple[str, str] | None
+    system: str | None  # our canonical URI; None: any system
+    code: str | None  # None: any code
+    matches_nothing: bool = False  # a system we do not carry, or "no system" (ours all have one)
+
+    def matches(self, procedure) -> bool:
+        """True when one of the procedure's codes is this token."""
+        if self.matches_nothing:
+            return False
+        return any((self.system is None or code.system == self.system) and (self.code is None or code.code == self.code)
+                   for code in procedure.codes)
+
+
+def parse_token(value: str) -> CodeToken:
+    """A token value (FhirError 400 when it names neither a system nor a code)."""
+    system, separator, code = value.partition("|")
+    system, code = system.strip(), code.strip()
+    if not separator:
+        system, code = "", system
+        if not code:
+            raise FhirError(400, "invalid", "code must be SYSTEM|CODE, CODE or SYSTEM|, for example "
+                                            "http://www.ama-assn.org/go/cpt|22513")
+        return CodeToken(None, code)
+    if not system and not code:
+        raise FhirError(400, "invalid", "code must be SYSTEM|CODE, CODE or SYSTEM|, not a lone '|'")
+    if not system:
+        return CodeToken(None, code, matches_nothing=True)  # |code: no system; every code of ours has one
+    named = code_system(system)
+    if named is None:
+        return CodeToken(system, code or None, matches_nothing=True)  # a system we do not carry: no match
+    return CodeToken(named.uri, code or None)
+
+
+@dataclass(frozen=True)
+class Search:
+    """A DocumentReference search: codes (``code`` and ``type``: each parameter a list of tokens, any of
+    which matches; every parameter must match), languages, ids, and a page."""
+
+    codes: tuple[tuple[CodeToken, ...], ...]
     languages: tuple[str, ...] | None
     ids: tuple[str, ...] | None
     count: int
     offset: int
+
+    def matches(self, procedure) -> bool:
+        """True when the procedure satisfies every code parameter."""
+        return all(any(token.matches(procedure) for token in tokens) for tokens in self.codes)
 
 
 def _integer(arguments, name: str, default: int, maximum: int) -> int:
@@ -117,16 +159,14 @@ def _integer(arguments, name: str, default: int, maximum: int) -> int:
 
 def parse_search(arguments) -> Search:
     """Read the search parameters (name -> values). Unknown parameters are ignored, as FHIR's default
-    lenient handling says; a malformed known one is FhirError 400."""
-    codes = [value for name in ("code", "type") for value in arguments.get(name, [])]
-    code = None
-    if len(codes) > 1:
-        raise FhirError(400, "invalid", "give one code (code or type), as SYSTEM|CODE")
-    if codes:
-        try:
-            code = parse_code_query(codes[0])
-        except CodeError as error:
-            raise FhirError(400, "invalid", f"code: {error}") from None
+    lenient handling says; a malformed known one is FhirError 400. Token parameters follow FHIR:
+    commas separate alternatives (OR), a repeated parameter must match each time (AND)."""
+    codes = []
+    for name in ("code", "type"):
+        for value in arguments.get(name, []):
+            if len(value) > 2000:
+                raise FhirError(400, "invalid", f"{name} is too long")
+            codes.append(tuple(parse_token(part) for part in value.split(",")))
     languages = None
     if "language" in arguments:
         languages = tuple(part.strip() for value in arguments["language"] for part in value.split(",") if part.strip())
@@ -135,16 +175,17 @@ def parse_search(arguments) -> Search:
     ids = None
     if "_id" in arguments:
         ids = tuple(part for value in arguments["_id"] for part in value.split(",") if part)
-    return Search(code, languages, ids, _integer(arguments, "_count", DEFAULT_COUNT, MAX_COUNT),
+    return Search(tuple(codes), languages, ids, _integer(arguments, "_count", DEFAULT_COUNT, MAX_COUNT),
                   _integer(arguments, "_offset", 0, 10_000_000))
 
 
 def search(catalog: ClinicalCatalog, query: Search, self_url: str, next_url) -> dict:
-    """``GET /fhir/DocumentReference?...``: a searchset Bundle of every match, one page of it.
+    """``GET /fhir/DocumentReference?...``: a searchset Bundle of every match, one page of it
+    (``_count=0``: the total only).
 
     ``next_url(offset)`` makes the link to the following page.
     """
-    procedures = catalog.by_code(*query.code) if query.code else list(catalog.service.library)
+    procedures = [procedure for procedure in catalog.service.library if query.matches(procedure)]
     wanted = None if query.languages is None else {tag.replace("_", "-").lower() for tag in query.languages}
     locales = [locale for locale in catalog.locales if wanted is None or locale.lower() in wanted]
     matches = [(procedure, locale) for procedure in procedures for locale in locales
@@ -157,7 +198,7 @@ def search(catalog: ClinicalCatalog, query: Search, self_url: str, next_url) -> 
         "link": [{"relation": "self", "url": self_url}],
         "entry": [],
     }
-    if query.offset + query.count < len(matches):
+    if query.count and query.offset + query.count < len(matches):
         bundle["link"].append({"relation": "next", "url": next_url(query.offset + query.count)})
     for procedure, locale in page:
         resource = document_reference(catalog.document(procedure, locale))
@@ -188,11 +229,13 @@ def capability_statement(base_url: str, date: str) -> dict:
                 "interaction": [{"code": "read"}, {"code": "search-type"}],
                 "searchParam": [
                     {"name": "code", "type": "token",
-                     "documentation": "A procedure code as SYSTEM|CODE (system by URI or OID): SNOMED CT, CPT, ICD-10-PCS"},
+                     "documentation": "A procedure code: SYSTEM|CODE (system by URI or OID: SNOMED CT, CPT, "
+                                      "ICD-10-PCS), CODE in any system, or SYSTEM| for any code of it; commas for "
+                                      "alternatives"},
                     {"name": "type", "type": "token", "documentation": "The same as code"},
                     {"name": "language", "type": "token", "documentation": "A served locale, such as es or zh-Hans"},
                     {"name": "_id", "type": "token"},
-                    {"name": "_count", "type": "number", "documentation": f"Page size, at most {MAX_COUNT}"},
+                    {"name": "_count", "type": "number", "documentation": f"Page size, at most {MAX_COUNT}; 0 for the total only"},
                 ],
             }],
         }],

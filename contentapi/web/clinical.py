@@ -61,6 +61,14 @@ def fhir_error(status: int, code: str, diagnostics: str) -> Response:
     return fhir_response(fhir.operation_outcome(code, diagnostics), status)
 
 
+@blueprint.get("/fhir")
+@blueprint.get("/fhir/")
+def fhir_base():
+    """The base URL itself is no FHIR interaction: an OperationOutcome naming the ones there are."""
+    return fhir_error(404, "not-found", "This is the FHIR base: GET /fhir/metadata (the CapabilityStatement), "
+                                        "/fhir/DocumentReference?code=SYSTEM|CODE, /fhir/DocumentReference/{id}")
+
+
 @blueprint.get("/fhir/metadata")
 def fhir_metadata():
     """The CapabilityStatement: DocumentReference read and search, JSON."""

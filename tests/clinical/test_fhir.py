@@ -75,14 +75,42 @@ def test_paging_links_to_the_next_page(live_server):
     assert {entry.resource.id for entry in second.entry}.isdisjoint({entry.resource.id for entry in bundle.entry})
 
 
+@pytest.mark.parametrize(("query", "found"), [
+    ("code=22513", True),  # a code in any system
+    ("code=http://www.ama-assn.org/go/cpt|", True),  # any code of a system
+    ("code=2.16.840.1.113883.6.12|", True),
+    ("code=http://snomed.info/sct|71388002,http://www.ama-assn.org/go/cpt|22514", True),  # commas: any of them
+    ("code=22513&type=0QU03JZ", True),  # every parameter must match
+    ("code=22513&code=http://snomed.info/sct|71388002", False),
+    ("code=http://loinc.org|1234-5", False),  # a system we do not carry
+    ("code=http://loinc.org|", False),
+    ("code=|22513", False),  # a code without a system: ours all have one
+    ("code=http://snomed.info/sct|", False),
+])
+def test_code_searches_follow_fhir_token_rules(live_server, query, found):
+    bundle = Bundle(fhir(live_server, f"/fhir/DocumentReference?{query}&language=es"), strict=True)
+    assert bundle.total == (1 if found else 0)
+    if found:
+        assert bundle.entry[0].resource.id == f"{SLUG}-es"
+
+
+def test_count_zero_gives_the_total_and_no_page_to_follow(live_server):
+    bundle = Bundle(fhir(live_server, "/fhir/DocumentReference?_count=0"), strict=True)
+    assert bundle.total == len(SUPPORTED_LOCALES) and not bundle.entry
+    assert [link.relation for link in bundle.link] == ["self"]
+
+
 @pytest.mark.parametrize(("path", "status", "code"), [
-    ("/fhir/DocumentReference?code=22513", 400, "invalid"),
-    ("/fhir/DocumentReference?code=http://loinc.org|1234-5", 400, "invalid"),
+    ("/fhir/DocumentReference?code=", 400, "invalid"),
+    ("/fhir/DocumentReference?code=%7C", 400, "invalid"),
+    ("/fhir/DocumentReference?code=22513,", 400, "invalid"),
     ("/fhir/DocumentReference?language=!!", 400, "invalid"),
     ("/fhir/DocumentReference?_count=many", 400, "invalid"),
     (f"/fhir/DocumentReference/{SLUG}-fr", 404, "not-found"),
     ("/fhir/DocumentReference/" + "x" * 80, 404, "not-found"),
     ("/fhir/Patient/1", 404, "not-found"),
+    ("/fhir", 404, "not-found"),
+    ("/fhir/", 404, "not-found"),
 ])
 def test_errors_are_operation_outcomes(live_server, path, status, code):
     outcome = OperationOutcome(fhir(live_server, path, status), strict=True)

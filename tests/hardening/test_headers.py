@@ -32,6 +32,8 @@ ROUTES = {
     "/sitemap.xml": ("GET", "/sitemap.xml"),
     "/static/<path:filename>": ("GET", "/static/contentapi.css"),
     "/infobutton": ("GET", "/infobutton?mainSearchCriteria.v.c=22513&mainSearchCriteria.v.cs=2.16.840.1.113883.6.12"),
+    "/fhir": ("GET", "/fhir"),
+    "/fhir/": ("GET", "/fhir/"),
     "/fhir/metadata": ("GET", "/fhir/metadata"),
     "/fhir/DocumentReference": ("GET", "/fhir/DocumentReference?code=2.16.840.1.113883.6.12|22513"),
     "/fhir/DocumentReference/<identifier>": ("GET", f"/fhir/DocumentReference/{SLUG}-es"),

@@ -27,6 +27,8 @@ EXPECTED = {
     "/sitemap.xml": (False, False, True),
     "/static/<path:filename>": (False, False, True),
     "/infobutton": (True, False, False),
+    "/fhir": (True, False, False),
+    "/fhir/": (True, False, False),
     "/fhir/metadata": (True, False, False),
     "/fhir/DocumentReference": (True, False, False),
     "/fhir/DocumentReference/<identifier>": (True, False, False),
