@@ -58,13 +58,19 @@ class Cursor:
             raise CursorError("the cursor is too long to be one this service handed out")
         try:
             document = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            revisions = {str(key): int(value) for key, value in document["r"].items()}
-            content = int(document["c"])
+            revisions = {str(key): value for key, value in document["r"].items()}
+            content = document["c"]
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
             raise CursorError("the cursor is not one this service handed out; start again without since") from None
-        if content < 0 or any(value < 0 for value in revisions.values()):
+        # Only the whole numbers we write (a float, an infinity or a number past 64 bits is not ours).
+        if not all(_counter(value) for value in (content, *revisions.values())):
             raise CursorError("the cursor is not one this service handed out; start again without since")
         return cls(revisions, content)
+
+
+def _counter(value) -> bool:
+    """True for a revision id or content log number as cursors hold them: a whole number in 0..2**63-1."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
 def _translated(data: bytes) -> dict[str, str]:

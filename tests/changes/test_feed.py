@@ -4,6 +4,7 @@ and the ETag the procedure's JSON then has; cursors are opaque and still valid a
 
 from __future__ import annotations
 
+import base64
 import itertools
 from xml.etree import ElementTree
 
@@ -110,7 +111,16 @@ def test_the_atom_feed_carries_the_same_page(settings, serve_settings):
     assert feed.find(f"{atom}link[@rel='next']") is not None
 
 
-@pytest.mark.parametrize("query", ["since=bm90LWEtY3Vyc29y", "since=%%%", "limit=0", "limit=x", "since=" + "a" * 3000])
+def cursor_of(document: bytes) -> str:
+    """A cursor-shaped value we never hand out."""
+    return base64.urlsafe_b64encode(document).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("query", ["since=bm90LWEtY3Vyc29y", "since=%%%", "limit=0", "limit=x", "since=" + "a" * 3000,
+                                   "since=" + cursor_of(b'{"c":1e400,"r":{}}'),  # infinity
+                                   "since=" + cursor_of(b'{"c":0,"r":{"es":1.5}}'),
+                                   "since=" + cursor_of(b'{"c":true,"r":{}}'),
+                                   "since=" + cursor_of(b'{"c":99999999999999999999999,"r":{}}')])
 def test_a_cursor_we_did_not_hand_out_is_a_400_problem(settings, serve_settings, query):
     response = serve_settings(settings).get(f"/api/v1/changes?{query}")
     assert response.status == 400 and response.headers["Content-Type"] == "application/problem+json"
