@@ -17,6 +17,7 @@ from contentapi.delivery import urls
 from contentapi.delivery.representations import Representation
 from contentapi.delivery.service import ContentService
 from contentapi.i18n.locales import DEFAULT_LOCALE, is_well_formed, locale_info, match_tag
+from contentapi.search.text import index_form
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,22 @@ class ClinicalCatalog:
     def by_code(self, system: str, code: str) -> list[Procedure]:
         """The procedures carrying a code."""
         return self.service.library.by_code(system, code)
+
+    def by_name(self, text: str, locale: str) -> list[Procedure]:
+        """The procedures whose title and other names, in English or in ``locale``, hold every word of
+        ``text`` (case, accents and marks ignored; each CJK character a word), in slug order."""
+        wanted = set(index_form(text).split())
+        if not wanted:
+            return []
+        found = []
+        for procedure in self.service.library:
+            names = [procedure.title, *procedure.also_known_as]
+            page = self.service.localized(procedure.slug, locale)
+            if page is not None:
+                names += [page.title.text, *(name.text for name in page.also_known_as)]
+            if wanted <= set(index_form(" ".join(names)).split()):
+                found.append(procedure)
+        return found
 
     def document(self, procedure: Procedure, locale: str) -> ClinicalDocument:
         """A procedure in a locale, with both representations as served now."""

@@ -2,12 +2,14 @@
 responses (the SOA implementation guide's Atom feed, or its JSON rendering as MedlinePlus Connect
 serves it).
 
-Plain Python. A request names one or more codes (``mainSearchCriteria.v.c`` with its code system
-OID ``mainSearchCriteria.v.cs``, more as ``.c1``/``.cs1``...), the recipient (``informationRecipient``
-PAT, PROV or PAYOR, and its ``languageCode.c``), the task (``taskContext.c.c``) and the response type
-(``knowledgeResponseType``). Every procedure carrying a requested code is one entry, in the requested
-language through our usual matching (``es-MX`` is ``es``; a language we do not serve is English). No
-match is an empty feed; a parameter that cannot be what the guide allows is an InfobuttonError (400).
+Plain Python. A request names one or more concepts (``mainSearchCriteria.v.c`` with its code system
+OID ``mainSearchCriteria.v.cs``, more as ``.c1``/``.cs1``...; or, as the guide allows, only a name,
+``mainSearchCriteria.v.dn`` or ``.ot``), the recipient (``informationRecipient`` PAT, PROV or PAYOR, and
+its ``languageCode.c``), the task (``taskContext.c.c``) and the response type (``knowledgeResponseType``).
+Every procedure carrying a requested code, or whose names hold every word of a requested name, is one
+entry, in the requested language through our usual matching (``es-MX`` is ``es``; a language we do not
+serve is English). No match is an empty feed; a parameter that cannot be what the guide allows is an
+InfobuttonError (400).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ JSON = "application/json"
 RESPONSE_TYPES = {"text/xml": ATOM, "application/xml": ATOM, ATOM: ATOM, JSON: JSON}
 RECIPIENTS = ("PAT", "PROV", "PAYOR")
 MAX_CRITERIA = 20
+MAX_NAME = 200  # characters of a display name or original text
 _OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]{0,9})){1,30}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 _CRITERION = re.compile(r"^mainSearchCriteria\.v\.(c|cs|dn|ot)([0-9]{0,2})$")
@@ -39,12 +42,18 @@ class InfobuttonError(ValueError):
 
 @dataclass(frozen=True)
 class Criterion:
-    """One main search criterion: a code and its code system OID (display and original text kept)."""
+    """One main search criterion: a code and its code system OID (display and original text kept), or
+    only a name (``code`` and maybe ``system`` None: the display name, else the original text)."""
 
-    code: str
-    system: str
+    code: str | None
+    system: str | None
     display: str | None = None
     original_text: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        """What a criterion without a code is matched by: its display name, else its original text."""
+        return (self.display or "").strip() or (self.original_text or "").strip() or None
 
 
 @dataclass(frozen=True)
@@ -82,23 +91,31 @@ def parse_request(arguments: Mapping[str, list[str]]) -> KnowledgeRequest:
     criteria = []
     for suffix, group in sorted(groups.items(), key=lambda item: int(item[0] or 0)):
         code, system = group.get("c", "").strip(), group.get("cs", "").strip()
+        display, original = group.get("dn", "").strip() or None, group.get("ot", "").strip() or None
         name = f"mainSearchCriteria.v.c{suffix}"
-        if not code and not system:
-            continue  # a display name or original text alone: nothing to match a code against
+        for text, parameter in ((display, "dn"), (original, "ot")):
+            if text is not None and len(text) > MAX_NAME:
+                raise InfobuttonError(f"mainSearchCriteria.v.{parameter}{suffix} may have at most {MAX_NAME} characters")
+        if system and not _OID.match(system):
+            raise InfobuttonError(f"mainSearchCriteria.v.cs{suffix} must be an OID such as 2.16.840.1.113883.6.96, "
+                                  f"not {system[:60]!r}")
         if not code:
-            raise InfobuttonError(f"{name} is missing: mainSearchCriteria.v.cs{suffix} names a code system but no code")
+            if display or original:
+                criteria.append(Criterion(None, system or None, display, original))  # a concept named only
+                continue
+            if system:
+                raise InfobuttonError(f"{name} is missing: mainSearchCriteria.v.cs{suffix} names a code system but "
+                                      f"neither a code nor a name (mainSearchCriteria.v.dn{suffix})")
+            continue
         if not system:
             raise InfobuttonError(f"mainSearchCriteria.v.cs{suffix} is missing: {name} needs the OID of its code system "
                                   "(for example 2.16.840.1.113883.6.12 for CPT)")
-        if not _OID.match(system):
-            raise InfobuttonError(f"mainSearchCriteria.v.cs{suffix} must be an OID such as 2.16.840.1.113883.6.96, "
-                                  f"not {system[:60]!r}")
         if len(code) > 64 or any(character.isspace() for character in code):
             raise InfobuttonError(f"{name} must be a code of at most 64 characters without spaces")
-        criteria.append(Criterion(code, system, group.get("dn"), group.get("ot")))
+        criteria.append(Criterion(code, system, display, original))
     if not criteria:
         raise InfobuttonError("mainSearchCriteria.v.c and mainSearchCriteria.v.cs are required: the code to find "
-                              "and the OID of its code system")
+                              "and the OID of its code system (or mainSearchCriteria.v.dn, a name)")
     recipient = _single(arguments, "informationRecipient")
     if recipient is not None and recipient not in RECIPIENTS:
         raise InfobuttonError(f"informationRecipient must be one of {', '.join(RECIPIENTS)}")
@@ -137,7 +154,11 @@ def answer(catalog: ClinicalCatalog, request: KnowledgeRequest) -> KnowledgeResp
         raise InfobuttonError(f"informationRecipient.languageCode.c: {error}") from None
     found: dict[str, ClinicalDocument] = {}
     for criterion in request.criteria:
-        for procedure in catalog.by_code(criterion.system, criterion.code):
+        if criterion.code is not None:
+            procedures = catalog.by_code(criterion.system, criterion.code)
+        else:
+            procedures = catalog.by_name(criterion.name, locale)
+        for procedure in procedures:
             found.setdefault(procedure.slug, catalog.document(procedure, locale))
     return KnowledgeResponse(request, locale, tuple(found.values()), catalog.base_url)
 
@@ -146,7 +167,10 @@ def _categories(response: KnowledgeResponse) -> list[tuple[str, str]]:
     out = []
     for number, criterion in enumerate(response.request.criteria):
         suffix = str(number) if number else ""
-        out += [(f"mainSearchCriteria.v.c{suffix}", criterion.code), (f"mainSearchCriteria.v.cs{suffix}", criterion.system)]
+        for part, value in (("c", criterion.code), ("cs", criterion.system), ("dn", criterion.display),
+                            ("ot", criterion.original_text)):
+            if value is not None and (part in ("c", "cs") or criterion.code is None):
+                out.append((f"mainSearchCriteria.v.{part}{suffix}", value))
     out.append(("informationRecipient.languageCode.c", response.locale))
     if response.request.recipient:
         out.append(("informationRecipient", response.request.recipient))

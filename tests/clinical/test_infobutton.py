@@ -1,6 +1,7 @@
-"""HL7 Infobutton over real HTTP, with request examples from the URL-based implementation guide and
-from the literature that cites it: every example is accepted, a code we do not carry is an empty
-feed, our codes give the procedure in the requested language, and malformed parameters are 400."""
+"""HL7 Infobutton over real HTTP, with request examples from the URL-based implementation guide, from
+the literature that cites it and from MedlinePlus Connect clients: every example is accepted, a code we
+do not carry is an empty feed, our codes (or our procedure's names, for a concept given only by name)
+give the procedure in the requested language, and malformed parameters are 400."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ ACI_EXAMPLE = (
     "&mainSearchCriteria.v.dn=Clopidogrel&performer=PROV&taskContext.c.c=MLREV&informationRecipient=PROV"
     "&knowledgeResponseType=application/json"
 )
+
+# Requests open-source MedlinePlus Connect clients send (MedlinePlus Connect follows the same guide): an
+# ICD-9-CM code in Spanish as JSON, an ICD-10-CM code with an empty display name, and drugs named only
+# (the guide lets a criterion be a name without a code), one with the NDC system's OID, one for a provider.
+MEDLINEPLUS_CLIENT_EXAMPLES = [
+    "mainSearchCriteria.v.cs=2.16.840.1.113883.6.103&mainSearchCriteria.v.c=250&knowledgeResponseType=application/json"
+    "&informationRecipient.languageCode.c=es",
+    "knowledgeResponseType=application%2Fjson&mainSearchCriteria.v.cs=2.16.840.1.113883.6.90"
+    "&mainSearchCriteria.v.c=J45.40&mainSearchCriteria.v.dn=&informationRecipient.languageCode.c=en",
+    "mainSearchCriteria.v.cs=2.16.840.1.113883.6.69&mainSearchCriteria.v.dn=Aspirin&informationRecipient.languageCode.c=en"
+    "&knowledgeResponseType=application/json",
+    "mainSearchCriteria.v.dn=Clopidogrel&informationRecipient=PROV&knowledgeResponseType=application/json",
+]
 
 
 def atom(response) -> ElementTree.Element:
@@ -94,6 +108,31 @@ def test_the_language_goes_through_our_matching(live_server, tag, served):
     assert entry["title"]["_value"] and entry["summary"]["_value"] and entry["updated"]["_value"].endswith("Z")
 
 
+@pytest.mark.parametrize("query", MEDLINEPLUS_CLIENT_EXAMPLES)
+def test_what_medlineplus_connect_clients_send_is_accepted(live_server, query):
+    response = live_server.get(f"/infobutton?{query}")
+    assert response.status == 200 and response.headers["Content-Type"] == "application/json"
+    feed = response.json()["feed"]
+    assert feed["entry"] == [] and feed["lang"] == ("es" if "languageCode.c=es" in query else "en")
+
+
+@pytest.mark.parametrize(("name", "language", "title"), [
+    ("mainSearchCriteria.v.dn=Balloon+Kyphoplasty", "es", "Cifoplastia y vertebroplastia"),  # an English name
+    ("mainSearchCriteria.v.ot=" + quote("cifoplastía"), "es", "Cifoplastia y vertebroplastia"),  # a Spanish one, accented
+    ("mainSearchCriteria.v.cs=2.16.840.1.113883.6.12&mainSearchCriteria.v.dn=vertebroplasty", None,
+     "Kyphoplasty and vertebroplasty"),
+])
+def test_a_concept_named_without_a_code_finds_the_procedure_by_its_names(live_server, name, language, title):
+    query = name + (f"&informationRecipient.languageCode.c={language}" if language else "")
+    [entry] = atom(live_server.get(f"/infobutton?{query}")).findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == title
+
+
+@pytest.mark.parametrize("name", ["kyphoplasty+of+the+knee", "vertebro", "Clopidogrel"])
+def test_a_name_finds_a_procedure_only_when_its_names_hold_every_word(live_server, name):
+    assert atom(live_server.get(f"/infobutton?mainSearchCriteria.v.dn={name}")).findall(f"{ATOM}entry") == []
+
+
 def test_several_codes_find_each_procedure_once(live_server):
     query = ("mainSearchCriteria.v.c=22510&mainSearchCriteria.v.cs=" + CPT
              + "&mainSearchCriteria.v.c1=22513&mainSearchCriteria.v.cs1=" + CPT
@@ -112,6 +151,9 @@ def test_several_codes_find_each_procedure_once(live_server):
     f"mainSearchCriteria.v.c=22513&mainSearchCriteria.v.cs={CPT}&informationRecipient.languageCode.c=" + quote("es!!"),
     f"mainSearchCriteria.v.c=22513&mainSearchCriteria.v.cs={CPT}&age.v.v=old",
     f"mainSearchCriteria.v.c=22513&mainSearchCriteria.v.c=22514&mainSearchCriteria.v.cs={CPT}",
+    "mainSearchCriteria.v.cs=CPT&mainSearchCriteria.v.dn=kyphoplasty",  # a name with a system that is no OID
+    "mainSearchCriteria.v.dn=" + "a" * 201,
+    "mainSearchCriteria.v.dn=&mainSearchCriteria.v.ot=",  # nothing to find
 ])
 def test_malformed_requests_are_400_problems(live_server, query):
     response = live_server.get(f"/infobutton?{query}")
