@@ -9,8 +9,9 @@ and the entry, so every attempt, and any later re-send of the same entry, carrie
 ``webhook-id``; its body is serialised once and stored, so retries send the same signed bytes. A 2xx
 answer delivers; anything else, a timeout or a refused connection is retried on the schedule
 (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h by default, the specification's example) with
-up to 10 % jitter, and then is a failure; 410 Gone disables the endpoint. Publishing never waits for
-any of this: the worker only reads the stores.
+up to 10 % jitter (or the receiver's Retry-After when longer, up to a day), and then is a failure;
+410 Gone disables the endpoint. Publishing never waits for any of this: the worker only reads the
+stores.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ REQUEST_TIMEOUT = 15.0  # seconds; the specification recommends 15 to 30
 PAGE = 100
 MAX_BATCH = 200  # deliveries attempted per pass, so one pass is bounded
 USER_AGENT = "contentapi-webhooks"
+MAX_RETRY_AFTER = 86400.0  # a receiver's Retry-After is honoured up to a day (a larger one is a day)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS endpoints (
@@ -267,7 +269,8 @@ class Worker:
                                        "updated = ? WHERE id = ?", (attempts + 1, status, error, now, message))
                     logger.error("webhook delivery %s to %s failed after %s attempts: %s", message, url, attempts + 1, error)
                     continue
-                retry_at = now + max(self.schedule[attempts] * random.uniform(1.0, 1.1), retry_after or 0)  # noqa: S311
+                wait = max(self.schedule[attempts] * random.uniform(1.0, 1.1), min(retry_after or 0, MAX_RETRY_AFTER))  # noqa: S311
+                retry_at = now + wait
                 connection.execute("UPDATE deliveries SET attempts = ?, last_status = ?, last_error = ?, next_attempt = ?, "
                                    "updated = ? WHERE id = ?", (attempts + 1, status, error, retry_at, now, message))
                 # Deliveries queued behind a failing one wait for it (they would fail the same way).

@@ -36,3 +36,32 @@ def test_run_once_delivers_what_was_published_since_the_webhook_was_met(make_app
         assert listed["id"] == message and listed["status"] == "delivered"
     finally:
         receiver.down()
+
+
+class AskingForAYear:
+    """A receiver that answers 503 with Retry-After: one year."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def post(self, url, headers, body):
+        self.calls += 1
+        return 503, "HTTP 503", 365 * 86400.0
+
+
+def test_a_retry_after_longer_than_a_day_waits_a_day(make_app, own_translations, tmp_path):
+    from contentapi.changes.webhooks import MAX_RETRY_AFTER
+
+    app = make_app(TRANSLATIONS_DIR=str(own_translations), WEBHOOKS_IN_PROCESS=False,
+                   PARTNERS=registry_file(tmp_path, "http://127.0.0.1:9/hook", new_secret(), hash_key(new_key())))
+    area = app.extensions["contentapi.changes"]
+    worker = area.worker(app.extensions["contentapi.delivery"].service)
+    worker.sender, worker.clock = AskingForAYear(), lambda: 1_000_000.0
+    worker.run_once()  # meets the webhook
+    put_in_store(own_translations, "ko", SLUG)
+    assert worker.run_once() == (1, 1) and worker.sender.calls == 1
+    [pending] = area.outbox.deliveries("north", "pending")
+    assert pending["attempts"] == 1 and pending["last_status"] == 503
+    with area.outbox.connect() as connection:
+        [(next_attempt,)] = connection.execute("SELECT next_attempt FROM deliveries").fetchall()
+    assert next_attempt == 1_000_000.0 + MAX_RETRY_AFTER
