@@ -34,6 +34,7 @@ class SearchResult:
 
     slug: str
     title: str
+    title_lang: str
     summary: str
     snippet: str
     snippet_html: str
@@ -118,6 +119,6 @@ class Searcher:
                 break
         plain, marked, lang = (*found, lang) if found else (heading.summary.text, heading.summary.text, heading.summary.lang)
         return SearchResult(
-            slug=hit.slug, title=heading.title.text, summary=heading.summary.text, snippet=plain, snippet_html=marked,
+            slug=hit.slug, title=heading.title.text, title_lang=heading.title.lang, summary=heading.summary.text, snippet=plain, snippet_html=marked,
             snippet_lang=lang, rank=round(hit.rank, 6), html_url=urls.page_procedure(hit.slug, locale),
             json_url=urls.api_procedure(hit.slug, locale))

@@ -47,7 +47,7 @@ def search_api():
     total, results = searcher().search(query, locale, limit)
     document = {
         "query": query, "locale": locale, "total": total, "engine": searcher().engine.name,
-        "results": [{"slug": r.slug, "title": r.title, "summary": r.summary, "snippet": r.snippet,
+        "results": [{"slug": r.slug, "title": r.title, "title_lang": r.title_lang, "summary": r.summary, "snippet": r.snippet,
                      "snippet_html": r.snippet_html, "snippet_lang": r.snippet_lang, "rank": r.rank,
                      "links": {"self": r.json_url, "html": r.html_url}} for r in results],
     }

@@ -91,6 +91,18 @@ def test_a_block_served_in_english_is_searched_in_english(searchable):
     assert search(server, "остеопороз", "ru")["total"] == 0
 
 
+def test_a_title_served_in_english_is_marked_as_english(searchable):
+    server, token, _ = searchable
+    [before] = search(server, "ЦЕМЕНТ", "ru")["results"]
+    assert before["title_lang"] == "ru"
+    publish_catalog(server.port, token, "ru", without_translation(f"{SLUG}/title"), allow_removals=True)
+    [result] = wait_until(lambda: [r for r in search(server, "цемент", "ru")["results"] if r["title_lang"] == "en"],
+                          timeout=5, message="the English title")
+    assert result["title"] == "Kyphoplasty and vertebroplasty"
+    page = server.get(f"/ru/search?q={quote('цемент')}").text
+    assert f'<a href="/ru/procedures/{SLUG}" lang="en" dir="ltr">Kyphoplasty and vertebroplasty</a>' in page
+
+
 @pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/search?q=", "/api/v1/search?q=a&limit=0",
                                   "/api/v1/search?q=a&limit=x", "/api/v1/search?q=a&lang=!!",
                                   "/api/v1/search?q=" + "a" * 201])
