@@ -106,7 +106,7 @@ def card(document: ClinicalDocument, english_title: str) -> dict:
         "links": [
             {"label": f"Read: {document.title} ({language})", "url": document.page_url, "type": "absolute"},
             {"label": f"Show in the record (embed, {language})", "url": document.embed_url, "type": "absolute"},
-            {"label": f"Print a handout ({language})", "url": document.page_url, "type": "absolute"},
+            {"label": f"Print a handout ({language})", "url": document.print_url, "type": "absolute"},
         ],
     }
 

@@ -54,6 +54,11 @@ class ClinicalDocument:
         return self.base_url + urls.api_procedure(self.slug, self.locale)
 
     @property
+    def print_url(self) -> str:
+        """The page's print view: the page with ``#print`` (the handout's layout, and the print dialog)."""
+        return self.page_url + "#print"
+
+    @property
     def embed_url(self) -> str:
         """The absolute URL of the embed document (no site chrome)."""
         return f"{self.base_url}/embed/{self.locale}/procedures/{self.slug}"

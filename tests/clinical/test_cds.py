@@ -68,6 +68,8 @@ def test_a_selected_procedure_order_gets_a_card_in_the_patients_language(live_se
     assert len(card["summary"]) < 140 and card["indicator"] == "info" and card["source"]["label"]
     assert uuid.UUID(card["uuid"])
     assert len(card["links"]) == 3
+    page, embed, handout = (link["url"] for link in card["links"])
+    assert urlsplit(embed).path.startswith("/embed/es/") and handout == page + "#print"
     for link in card["links"]:
         assert link["type"] == "absolute" and link["label"]
         url = urlsplit(link["url"])
