@@ -249,19 +249,22 @@ class ContentService:
         version = (catalog.revision_of(slug), catalog.revision_of(UI_DOMAIN))
         return self._kept.get(("procedure.html", slug, locale), version, build)
 
-    def procedures_json(self, locale: str) -> Representation:
-        """``GET /api/v1/procedures?lang=locale``."""
+    def procedures_json(self, locale: str, code: tuple[str, str] | None = None) -> Representation:
+        """``GET /api/v1/procedures?lang=locale`` (``code``: only the procedures carrying that (system, code))."""
         catalogs = self._snapshot()
         catalog = catalogs[locale]
+        chosen = self.library.by_code(*code) if code else list(self.library)
 
         def build():
             entries = [
-                procedure_summary(self._heading(p, catalog), self._complete_locales(p, catalogs)) for p in self.library
+                procedure_summary(self._heading(p, catalog), self._complete_locales(p, catalogs)) for p in chosen
             ]
             document = {"locale": locale, "procedures": entries}
             return Representation.build(dump_json(document), JSON, self._list_modified(catalog), locale)
 
         version = tuple(item.version for item in catalogs.values())
+        if code:
+            return build()  # a filtered list is made when asked: codes are many, kept lists few
         return self._kept.get(("procedures.json", locale), version, build)
 
     def index_html(self, locale: str) -> Representation:
