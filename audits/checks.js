@@ -70,6 +70,13 @@ if (!audit) {
         }
       }
     }
+    if (!rects.length && /^(INPUT|TEXTAREA)$/.test(element.tagName)) {
+      /* A text field draws what is typed in it inside its own box: measured there, as axe does. */
+      var field = element.getBoundingClientRect();
+      if (field.width > 0.5 && field.height > 0.5) {
+        rects.push([field.left + window.scrollX, field.top + window.scrollY, field.right + window.scrollX, field.bottom + window.scrollY]);
+      }
+    }
     return rects;
   };
 

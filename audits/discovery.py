@@ -75,6 +75,7 @@ def discover_service(base_url: str, timeout: float = 30.0, embeds: bool = True) 
         raise DiscoveryError(f"GET {base}/api/v1/locales did not list locales")
     pages: list[Page] = []
     embed_pages: list[Page] = []
+    search_pages: list[Page] = []
     for locale in (item["code"] for item in locales):
         code = quote(locale)
         pages.append(Page(f"{base}/{code}/", "index", locale))
@@ -83,6 +84,12 @@ def discover_service(base_url: str, timeout: float = 30.0, embeds: bool = True) 
             slug = quote(procedure["slug"])
             pages.append(Page(f"{base}/{code}/procedures/{slug}", "procedure", locale))
             embed_pages.append(Page(f"{base}/embed/{code}/procedures/{slug}?partner={EMBED_PARTNER}", "embed", locale))
+        # The search page with results: the first procedure's title, as a reader would type it.
+        first = (listing.get("procedures") or [None])[0] if isinstance(listing, dict) else None
+        if first:
+            search_pages.append(Page(f"{base}/{code}/search?q={quote(first['title'])}", "search", locale))
+    if search_pages and fetch(search_pages[0].url, timeout)[0] == 200:
+        pages.extend(search_pages)
     if embeds and embed_pages:
         status, _ = fetch(embed_pages[0].url, timeout)
         if status == 200:

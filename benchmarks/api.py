@@ -9,6 +9,7 @@ rounds is reported, so a burst of noise on this shared machine hits all three al
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from benchmarks.common import (
+    HOST,
     RECOMMENDED,
     SLUG,
     VENV_BIN,
@@ -39,8 +41,7 @@ CASES = {
     "json": f"/api/v1/procedures/{SLUG}?lang={LOCALE}",
     "html": f"/{LOCALE}/procedures/{SLUG}",
 }
-# What a partner's page view asks for: the themed embed document. Not in the export (it depends on
-# the partner registry), so it is measured against the floor only.
+# What a partner's page view asks for: the themed embed document, measured against the floor only.
 EMBED_URL = f"/embed/{LOCALE}/procedures/{SLUG}?partner=demo"
 # The browser mix: how many distinct readers' header sets, and the Accept-Encoding values among them
 # (recorded for the floor, which answers by the header as sent).
@@ -62,7 +63,7 @@ SWEEP = [
 def export(directory: Path, env: dict | None = None) -> Path:
     """``contentapi export`` into ``directory`` (the tree nginx serves and the floor replays)."""
     completed = subprocess.run([str(VENV_BIN / "contentapi"), "export", str(directory)], capture_output=True,
-                               text=True, env=env, timeout=600)
+                               text=True, env={**os.environ, **(env or {})}, timeout=600)
     if completed.returncode != 0:
         raise BenchmarkError(f"contentapi export failed: {completed.stderr.strip()[-400:]}")
     return directory
@@ -75,7 +76,7 @@ def record_floor(app: Server, export_dir: Path, folder: Path, urls: dict[str, st
 
     Returns each (URL, Accept-Encoding)'s ETag.
     """
-    manifest = {entry["url"]: entry for entry in json.loads((export_dir / "manifest.json").read_text())}
+    manifest = {entry["url"]: entry for entry in json.loads((export_dir / "manifest.json").read_text())["files"]}
     bodies = folder / "bodies"
     bodies.mkdir(parents=True, exist_ok=True)
     recorded, etags = [], {}
@@ -172,6 +173,8 @@ def measure(servers: dict[str, Server], cases: list[Case], duration: float, roun
 def start_servers(workdir: Path, settings: ServerSettings, with_nginx: bool = True,
                   env: dict | None = None) -> tuple[dict[str, Server], dict[str, str], Path]:
     """contentapi, the floor and nginx, on free loopback ports, with the floor recorded from contentapi."""
+    # One public URL for the export and the server, so the embed's absolute links are the same bytes.
+    env = {"CONTENTAPI_PUBLIC_URL": f"http://{HOST}", **(env or {})}
     export_dir = export(workdir / "floor" / "export", env=env)
     servers: dict[str, Server] = {}
     try:
@@ -213,7 +216,7 @@ def run(duration: float = 10.0, rounds: int = 3, connections: int = 8, settings:
                     "floor": {"If-None-Match": etags[(json_url, "")]},
                     "nginx": {"If-None-Match": nginx_etags[json_url]},
                 }),
-                Case("embed", EMBED_URL, only=("contentapi", "floor")),
+                Case("embed", EMBED_URL),
                 *browser_cases(etags),
             ]
             figures = measure(servers, cases, duration, rounds, connections)

@@ -296,8 +296,6 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    include {mime_types};
-    default_type application/octet-stream;
     access_log off;
     sendfile on;
     tcp_nopush on;
@@ -307,41 +305,45 @@ http {{
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
+    include {export_dir}/nginx/http.conf;
     server {{
         listen {host}:{port};
-        root {root};
-{locations}
+        root {export_dir};
+        include {export_dir}/nginx/server.conf;
     }}
 }}
 """
 
 
 def start_nginx(export_dir: Path, workers: int, workdir: Path) -> Server:
-    """nginx in the foreground on a free loopback port, serving an export with its nginx.conf.example."""
+    """nginx in the foreground on a free loopback port, serving an export with the configuration it
+    generates (nginx/http.conf and nginx/server.conf: the live service's headers, codings and 304s)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise BenchmarkError("nginx is not installed (apt-get install nginx)")
     prefix = workdir / "nginx"
     prefix.mkdir(parents=True, exist_ok=True)
-    # nginx's workers drop to an unprivileged user when started as root: let them read the tree
-    # (temporary folders and the export's own staging folder are created 0700).
-    for folder in {export_dir, *export_dir.parents, workdir, prefix}:
-        if folder == workdir or workdir in folder.parents or folder == export_dir or folder == prefix:
-            folder.chmod(0o755)
+    # The export is world-readable already; nginx's workers (an unprivileged user when started as
+    # root) must also pass through the benchmark's own temporary folders above it (made 0700).
+    for folder in (workdir, *(parent for parent in export_dir.parents if workdir in parent.parents)):
+        folder.chmod(0o755)
     port = free_port()
-    locations = (export_dir / "nginx.conf.example").read_text(encoding="utf-8")
-    mime_types = "/etc/nginx/mime.types"
-    conf = NGINX_CONF.format(workers=workers, prefix=prefix, mime_types=mime_types, host=HOST, port=port,
-                             root=export_dir, locations="\n".join("        " + line for line in locations.splitlines()))
+    conf = NGINX_CONF.format(workers=workers, prefix=prefix, host=HOST, port=port, export_dir=export_dir.resolve())
     (prefix / "nginx.conf").write_text(conf, encoding="utf-8")
     started = time.monotonic()
     process = start_process([nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")], log=prefix / "stderr.log")
+    return answering_server("nginx", port, process, "/en/", started, 20)
+
+
+def answering_server(name: str, port: int, process: subprocess.Popen, path: str, started: float, timeout: float) -> Server:
+    """The started ``process`` as a Server once ``path`` answers 200 (its start-up time measured
+    from ``started``); stopped if it does not within ``timeout`` seconds."""
     try:
-        ready = wait_for_http(port, "/en/", started + 20, process)
+        ready = wait_for_http(port, path, started + timeout, process)
     except BaseException:
         stop_process(process)
         raise
-    return Server("nginx", port, process, ready - started)
+    return Server(name, port, process, ready - started)
 
 
 # -- wrk --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,catalogs,checks,memory,all}``.
+"""Benchmarks of contentapi: ``python -m benchmarks {api,sweep,scale,publish,audit,catalogs,checks,memory,front,all}``.
 
 Each prints a Markdown table and writes benchmarks/results/<name>.json. Every server listens on
 127.0.0.1 only, every load run has a fixed length, and every process started is stopped at the
@@ -74,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     checks.add_argument("--repeat", type=positive_int, default=3, help="runs of each catalog, median reported (default 3)")
     memory = sub.add_parser("memory", help="7: memory per worker after 100,000 requests with unique junk headers")
     memory.add_argument("--requests", type=positive_int, default=100_000, help="small junk requests (default 100000)")
-    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit, catalogs, checks and memory, one after the other; "
+    front = sub.add_parser("front", help="8: the nginx front over gunicorn vs nginx serving the export, browser mix; publishing through the front")
+    front.add_argument("--duration", type=positive_seconds, default=10.0, help="seconds per wrk run (default 10)")
+    front.add_argument("--rounds", type=positive_int, default=3, help="interleaved rounds, median reported (default 3)")
+    everything = sub.add_parser("all", help="sweep, api, scale, publish, audit, catalogs, checks, memory and front, one after the other; "
                                              "writes results/summary.md for the README")
     everything.add_argument("--skip", default="", help="comma-separated benchmarks to leave out")
     return parser
@@ -125,6 +128,11 @@ def run_one(name: str, args: argparse.Namespace) -> dict:
         from benchmarks import memory
 
         return memory.run(small=5_000 if quick else getattr(args, "requests", 100_000), large=50 if quick else 800)
+    if name == "front":
+        from benchmarks import front
+
+        return front.run(duration=2.0 if quick else getattr(args, "duration", 10.0),
+                         rounds=1 if quick else getattr(args, "rounds", 3))
     raise BenchmarkError(f"unknown benchmark {name!r}")
 
 
@@ -137,6 +145,7 @@ TITLES = {
     "catalogs": "5. Catalogs at library scale",
     "checks": "6. Catalog checks on hostile input",
     "memory": "7. Memory under unique junk headers",
+    "front": "8. The production shape: nginx front over gunicorn vs nginx serving the export",
 }
 
 
@@ -173,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "all":
             skip = {name.strip() for name in args.skip.split(",") if name.strip()}
             outcomes = {}
-            for name in ("sweep", "api", "scale", "publish", "audit", "catalogs", "checks", "memory"):
+            for name in ("sweep", "api", "scale", "publish", "audit", "catalogs", "checks", "memory", "front"):
                 if name in skip:
                     continue
                 started = time.monotonic()

@@ -33,8 +33,11 @@ def create_app(config: dict | None = None) -> Flask:
     from contentapi.i18n import commands as i18n_commands
     from contentapi.i18n import db_commands
     from contentapi.partners import commands as partner_commands
+    from contentapi.changes import commands as webhook_commands
     from contentapi.web import (
         api,
+        changes,
+        clinical,
         demo_partner,
         embed,
         errors,
@@ -44,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         partners,
         response_cache,
         reviews,
+        search,
         security,
         static,
         translations,
@@ -56,8 +60,11 @@ def create_app(config: dict | None = None) -> Flask:
     partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
     for area in (api, pages, embed, oembed, translations, reviews):
         app.register_blueprint(area.blueprint)
+    clinical.init_app(app)  # Infobutton, FHIR, CDS Hooks (FHIR errors as OperationOutcome)
+    search.init_app(app)  # /api/v1/search and /{locale}/search
+    changes.init_app(app)  # change feed, content log at start-up, webhook deliveries
     static.init_app(app)
     response_cache.init_app(app)  # outermost WSGI layer: repeated content requests skip Flask
-    for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner):
+    for commands in (delivery_commands, i18n_commands, db_commands, partner_commands, demo_partner, webhook_commands):
         commands.init_app(app)
     return app

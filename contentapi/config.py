@@ -59,6 +59,13 @@ DEFAULTS = {
     # Load content and catalogs while the app is created (servers: fail fast on a bad file).
     # The command line turns it off so that its commands work whatever the content's state.
     "LOAD_CONTENT_AT_START": True,
+    # Webhooks (issue 17): deliver from a thread of the server process holding the worker lock (one
+    # machine); false when `contentapi webhooks run` delivers. Retry schedule in seconds, comma-separated
+    # (empty: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), seconds between passes, request timeout.
+    "WEBHOOKS_IN_PROCESS": True,
+    "WEBHOOK_RETRY_SCHEDULE": "",
+    "WEBHOOK_POLL_INTERVAL": 0.5,
+    "WEBHOOK_TIMEOUT": 15.0,
 }
 
 ENVIRONMENT_PREFIX = "CONTENTAPI"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -114,6 +115,27 @@ def http_request(port: int, method: str, path: str, headers: dict | None = None,
         connection.close()
 
 
+def exact_request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None,
+                  timeout: float = 30, host: str | None = None) -> HttpResponse:
+    """One request on a fresh loopback connection with exactly ``headers``: nothing is added but
+    Host (``host``, or 127.0.0.1 and the port, unless ``headers`` hold one) and Content-Length, so
+    tests choose every header a cache or a negotiation sees."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        if "host" not in {name.lower() for name in (headers or {})}:
+            connection.putheader("Host", host or f"127.0.0.1:{port}")
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return HttpResponse(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
 class LiveServer:
     """A real HTTP server for an app, in a thread, on a port the system chose (no race)."""
 
@@ -126,19 +148,7 @@ class LiveServer:
 
     def request(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None) -> HttpResponse:
         """Send one request over a fresh connection and read the whole response."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            given = {name.lower() for name in (headers or {})}
-            connection.putrequest(method, path, skip_host="host" in given, skip_accept_encoding=True)
-            for name, value in (headers or {}).items():
-                connection.putheader(name, value)
-            if body is not None:
-                connection.putheader("Content-Length", str(len(body)))
-            connection.endheaders(body)
-            response = connection.getresponse()
-            return HttpResponse(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+        return exact_request(self.port, method, path, headers, body)
 
     def get(self, path: str, **headers) -> HttpResponse:
         """GET with headers given as keyword arguments (underscores become hyphens)."""
@@ -161,24 +171,35 @@ def listening_socket() -> socket.socket:
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     listener.set_inheritable(True)
+    # Non-blocking, as servers expect of a listener they inherit: the flag belongs to the socket
+    # every process shares, and nginx does not set it on an inherited one. A blocking listener lets
+    # an nginx worker wait inside accept() while its other connections wait for it (requests
+    # through the front stalled for seconds now and then).
+    listener.setblocking(False)
     return listener
 
 
 class GunicornServer:
     """A real gunicorn serving ``contentapi:create_app()`` on loopback, configured through
-    ``CONTENTAPI_*`` environment variables as a deployment would be."""
+    ``CONTENTAPI_*`` environment variables as a deployment would be.
+
+    Its readiness probe sends the public URL's host (the app refuses hosts it does not trust);
+    ``extra_args`` go to gunicorn (the front passes ``--keep-alive``). Each has no control socket:
+    gunicorn 27 puts one at ~/.gunicorn/gunicorn.ctl by default, shared by every gunicorn here.
+    """
 
     def __init__(self, settings: dict[str, str], log: Path, workers: int = 2, worker_class: str = "sync",
-                 threads: int = 1, preload: bool = False):
+                 threads: int = 1, preload: bool = False, extra_args: tuple[str, ...] = ()):
         self.listener = listening_socket()
         self.port = self.listener.getsockname()[1]
         self.workers = workers
-        # As a deployment must: links are made from the public URL (here, this very server).
+        # As a deployment must: links are made from the public URL (by default, this very server).
         settings = {"PUBLIC_URL": f"http://127.0.0.1:{self.port}", **settings}
+        self.public_host = urlsplit(settings["PUBLIC_URL"]).netloc
         environment = {**os.environ, **{f"CONTENTAPI_{name}": str(value) for name, value in settings.items()}}
         command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"fd://{self.listener.fileno()}",
                    "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-                   "--graceful-timeout", "5", "--log-level", "warning"]
+                   "--graceful-timeout", "5", "--log-level", "warning", "--no-control-socket", *extra_args]
         if preload:
             command.append("--preload")
         self.log_path = log
@@ -188,7 +209,8 @@ class GunicornServer:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if http_request(self.port, "GET", "/healthz", timeout=5)[0] == 200 and len(self.worker_pids()) == workers:
+                if (http_request(self.port, "GET", "/healthz", {"Host": self.public_host}, timeout=5)[0] == 200
+                        and len(self.worker_pids()) == workers):
                     return
             except OSError:
                 pass

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from contentapi.content.codes import Code
 from contentapi.content.model import Block, Procedure, Section
 
 FORMAT = 1
@@ -50,6 +51,7 @@ def procedure_to_json(procedure: Procedure) -> dict:
                      for section in procedure.sections],
         "path": str(procedure.path), "line": procedure.line, "modified": procedure.modified,
         "key_lines": procedure.key_lines,
+        "codes": [[code.system, code.code, code.display] for code in procedure.codes],
     }
 
 
@@ -63,6 +65,7 @@ def procedure_from_json(data: dict) -> Procedure:
         sections=tuple(Section(section_id, heading, line, tuple(Block(*block) for block in blocks))
                        for section_id, heading, line, blocks in data["sections"]),
         path=Path(data["path"]), line=data["line"], modified=data["modified"], key_lines=dict(data["key_lines"]),
+        codes=tuple(Code(*code) for code in data["codes"]),
     )
 
 

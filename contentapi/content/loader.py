@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from markdown_it import MarkdownIt
 
+from contentapi.content.codes import CodeError, parse_code
 from contentapi.content.model import SECTION_IDS, Block, Library, Procedure, Section
 
 # libyaml's safe loader when PyYAML was built with it: the same documents and marks, about ten
@@ -31,6 +32,7 @@ KNOWN_KEYS = set(REQUIRED_KEYS) | {
     "related",
     "procedure_type",
     "body_location",
+    "codes",
 }
 
 _markdown = MarkdownIt("commonmark")
@@ -115,7 +117,7 @@ def _parse_front_matter(text: str, path: Path) -> tuple[dict, dict[str, int]]:
     if node is None or not isinstance(node, yaml.MappingNode):
         raise ContentError(path, 2, "front matter must be a mapping of keys to values")
     key_lines: dict[str, int] = {}
-    for key_node, _ in node.value:
+    for key_node, value_node in node.value:
         key = key_node.value
         line = key_node.start_mark.line + 2
         if key in key_lines:
@@ -123,6 +125,9 @@ def _parse_front_matter(text: str, path: Path) -> tuple[dict, dict[str, int]]:
         if key not in KNOWN_KEYS:
             raise ContentError(path, line, f'unknown front matter key "{key}" (known: {", ".join(sorted(KNOWN_KEYS))})')
         key_lines[key] = line
+        if key == "codes" and isinstance(value_node, yaml.SequenceNode):
+            for number, item in enumerate(value_node.value):
+                key_lines[f"codes.{number}"] = item.start_mark.line + 2
     meta = yaml.load(text, Loader=YAML_LOADER)
     for key in REQUIRED_KEYS:
         if meta.get(key) in (None, ""):
@@ -237,6 +242,27 @@ def _text(meta: dict, key: str, key_lines: dict[str, int], path: Path) -> str:
     return " ".join(value.split())
 
 
+def _codes(meta: dict, key_lines: dict[str, int], path: Path) -> tuple:
+    """The ``codes`` list: each a mapping of system, code and display; no code twice."""
+    value = meta.get("codes") or []
+    if not isinstance(value, list):
+        raise ContentError(path, key_lines.get("codes", 1), '"codes" must be a list of {system, code, display}')
+    codes, seen = [], {}
+    for number, item in enumerate(value):
+        line = key_lines.get(f"codes.{number}", key_lines.get("codes", 1))
+        if not isinstance(item, dict) or set(item) - {"system", "code", "display"}:
+            raise ContentError(path, line, "each code is a mapping of system, code and display only")
+        try:
+            code = parse_code(item.get("system"), item.get("code"), item.get("display"))
+        except CodeError as error:
+            raise ContentError(path, line, str(error)) from None
+        if (code.system, code.code) in seen:
+            raise ContentError(path, line, f'code {code.code} of {code.system} is listed twice (also line {seen[(code.system, code.code)]})')
+        seen[(code.system, code.code)] = line
+        codes.append(code)
+    return tuple(codes)
+
+
 def _build_procedure(meta: dict, key_lines: dict[str, int], sections, path: Path) -> Procedure:
     slug = meta["slug"]
     if not isinstance(slug, str) or not SLUG_PATTERN.match(slug) or len(slug) > 100:
@@ -265,4 +291,5 @@ def _build_procedure(meta: dict, key_lines: dict[str, int], sections, path: Path
         sections=sections,
         path=path,
         key_lines=key_lines,
+        codes=_codes(meta, key_lines, path),
     )

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contentapi.content.codes import Code
+
 # The section vocabulary. A fixed list lets partners rely on ids, lets the page
 # map sections onto schema.org MedicalProcedure properties, and turns a typo in
 # a content file into a start-up error instead of a silently renamed section.
@@ -97,6 +99,8 @@ class Procedure:
     modified: float = 0.0
     # Line numbers of front-matter keys, for messages that point at the source.
     key_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Clinical codes naming the procedure (SNOMED CT, CPT, ICD-10-PCS), for hospital systems.
+    codes: tuple[Code, ...] = ()
 
     # Every translatable string has exactly one of these accessors: the catalog template, the
     # localised page and the completeness figures all enumerate messages through them.
@@ -154,3 +158,7 @@ class Library:
     def get(self, slug: str) -> Procedure | None:
         """The procedure with this slug, or None."""
         return self.procedures.get(slug)
+
+    def by_code(self, system: str, code: str) -> list[Procedure]:
+        """The procedures carrying a code (``system`` a URI, an OID or a urn:oid), in slug order."""
+        return [procedure for procedure in self if any(item.matches(system, code) for item in procedure.codes)]

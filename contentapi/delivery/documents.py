@@ -25,6 +25,11 @@ def block_document(item: LocalizedBlock, locale: str) -> dict:
     return document
 
 
+def codes_document(procedure) -> list[dict]:
+    """The procedure's clinical codes: system (URI), code and display."""
+    return [{"system": code.system, "code": code.code, "display": code.display} for code in procedure.codes]
+
+
 def procedure_document(localized: LocalizedProcedure, locales: tuple[str, ...]) -> dict:
     """``GET /api/v1/procedures/{slug}``."""
     procedure = localized.procedure
@@ -52,6 +57,7 @@ def procedure_document(localized: LocalizedProcedure, locales: tuple[str, ...]) 
         "attribution": localized.attribution.text,
         "source": procedure.source,
         "related": list(procedure.related),
+        "codes": codes_document(procedure),
         "links": {
             "self": urls.api_procedure(procedure.slug, locale),
             "html": urls.page_procedure(procedure.slug, locale),
@@ -80,6 +86,7 @@ def procedure_summary(localized: LocalizedProcedure | LocalizedHeading, complete
         "locales": complete_locales,
         "review": review or {},
         "updated": procedure.updated.isoformat(),
+        "codes": codes_document(procedure),
         "links": {
             "self": urls.api_procedure(procedure.slug, localized.locale),
             "html": urls.page_procedure(procedure.slug, localized.locale),

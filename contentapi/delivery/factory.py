@@ -87,6 +87,7 @@ def build_service(settings, publisher: Publisher | None = None) -> ContentServic
         catalogs,
         cache_size=int(settings["RESPONSE_CACHE_SIZE"]),
         ui_messages=ui_messages(template_path(translations_dir)),
+        public_url=settings.get("PUBLIC_URL") or "",
     )
 
 

@@ -56,7 +56,10 @@ class ContentService:
         renderer: PageRenderer | None = None,
         cache_size: int = 4096,
         ui_messages: Iterable[tuple[str | None, str]] = (),
+        public_url: str = "",
     ):
+        """``public_url`` is the normalised PUBLIC_URL (empty in development): pages link oEmbed
+        discovery absolutely to it, so a page served by a static host still finds our oEmbed."""
         self.library = library
         self.catalogs = catalogs
         self.locales = catalogs.locales
@@ -67,6 +70,7 @@ class ContentService:
         self._kept = VersionedCache(size)
         self._localized = VersionedCache(LOCALIZED_CACHE_SIZE)
         self._ui_messages = tuple(ui_messages)
+        self.public_url = public_url.rstrip("/")
 
     @cached_property
     def messages(self) -> tuple[tuple[str | None, str], ...]:
@@ -175,6 +179,7 @@ class ContentService:
             procedure=page.procedure,
             json_ld=json_ld(page),
             alternate_url=lambda code: urls.page_procedure(slug, code),
+            public_url=self.public_url,
         )
 
     def embed_page(self, page: LocalizedProcedure, base_url: str, template: str, link_target: str | None,
@@ -263,17 +268,20 @@ class ContentService:
         version = (catalog.revision_of(slug), catalog.revision_of(UI_DOMAIN))
         return self._kept.get(("procedure.html", slug, locale), version, build)
 
-    def procedures_json(self, locale: str) -> Representation:
-        """``GET /api/v1/procedures?lang=locale``."""
+    def procedures_json(self, locale: str, code: tuple[str, str] | None = None) -> Representation:
+        """``GET /api/v1/procedures?lang=locale`` (``code``: only the procedures carrying that (system, code))."""
         catalogs = self._snapshot()
         catalog = catalogs[locale]
+        chosen = self.library.by_code(*code) if code else list(self.library)
 
         def build():
-            entries = [procedure_summary(self._heading(p, catalog), *self._figures(p, catalogs)) for p in self.library]
+            entries = [procedure_summary(self._heading(p, catalog), *self._figures(p, catalogs)) for p in chosen]
             document = {"locale": locale, "procedures": entries}
             return Representation.build(dump_json(document), JSON, self._list_modified(catalog), locale)
 
         version = tuple(item.version for item in catalogs.values())
+        if code:
+            return build()  # a filtered list is made when asked: codes are many, kept lists few
         return self._kept.get(("procedures.json", locale), version, build)
 
     def index_html(self, locale: str) -> Representation:

@@ -49,3 +49,8 @@ def static(filename: str) -> str:
     computed once per process: restart after editing a static file.
     """
     return f"/static/{filename}?v={_static_version(filename)}"
+
+
+def page_search(locale: str) -> str:
+    """The HTML search page of a locale (``?q=`` carries the query)."""
+    return f"/{quote(locale)}/search"

@@ -129,11 +129,12 @@ class LocaleCatalog:
         """A catalog of one domain loaded from compiled bytes (previews, tests)."""
         return cls(locale, carried={domain: DomainCatalog(None, load_mo(data))})
 
-    def with_domain(self, domain: str, data: bytes) -> "LocaleCatalog":
-        """This catalog with one domain replaced by compiled bytes (a preview of an upload)."""
+    def with_domain(self, domain: str, data: bytes, served: Pointer | None = None) -> "LocaleCatalog":
+        """This catalog with one domain replaced by compiled bytes (a preview of an upload; ``served``:
+        the revision those bytes are, when they are one)."""
         catalog = LocaleCatalog(self.locale, self.manifest, self._loader, {**self._domains}, self.problem, self.attempt,
                                 self.policy)
-        catalog._domains[domain] = DomainCatalog(None, load_mo(data))
+        catalog._domains[domain] = DomainCatalog(served, load_mo(data))
         return catalog
 
     def domain(self, name: str) -> DomainCatalog:
@@ -379,10 +380,17 @@ class ServedCatalogs:
             if not retry:
                 return False
             attempt = previous.attempt + 1  # what they serve meanwhile stays their last good
-        carried = {name: catalog for name, catalog in previous.loaded().items()
+        loaded = previous.loaded()
+        carried = {name: catalog for name, catalog in loaded.items()
                    if catalog.problem is None and manifest.domains.get(name) == catalog.served}
-        self._catalogs[locale] = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt,
-                                               policy=previous.policy)
+        catalog = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt,
+                                policy=previous.policy)
+        # Damaged domains are tried again now rather than at their next use: until then this
+        # worker's health() would not know of them and say "ok".
+        for name, item in loaded.items():
+            if item.problem and name in manifest.domains:
+                catalog.domain(name)
+        self._catalogs[locale] = catalog
         return True
 
     def state(self) -> tuple:
@@ -396,12 +404,6 @@ class ServedCatalogs:
         if current != self._state:
             self._state = current
         return self._state
-
-    def load_all(self) -> None:
-        """Load every domain now (a master before it forks its workers, so they share the pages)."""
-        for catalog in self._catalogs.values():
-            for domain in catalog.manifest.domains:
-                catalog.domain(domain)
 
     def health(self) -> dict:
         """Per locale: the last revision, a hash of what this worker serves, and what is degraded."""

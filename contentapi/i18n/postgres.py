@@ -99,6 +99,31 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             FOREIGN KEY (locale, revision) REFERENCES contentapi_revisions (locale, id)
         );
     """),
+    # Issue 17: full-text search of every locale, and the English content's change log (the change
+    # feed reads revisions from the tables above and content changes from this log).
+    (2, "search index and content change log", """
+        CREATE TABLE contentapi_search (
+            locale text NOT NULL,
+            slug text NOT NULL,
+            version text NOT NULL,
+            passages jsonb NOT NULL,
+            document tsvector NOT NULL,
+            PRIMARY KEY (locale, slug)
+        );
+        CREATE INDEX contentapi_search_document ON contentapi_search USING gin (document);
+        CREATE TABLE contentapi_content_state (
+            slug text PRIMARY KEY,
+            hash text NOT NULL,
+            blocks jsonb NOT NULL
+        );
+        CREATE TABLE contentapi_content_changes (
+            sequence bigserial PRIMARY KEY,
+            slug text NOT NULL,
+            time timestamptz NOT NULL,
+            hash text NOT NULL,
+            change jsonb NOT NULL
+        );
+    """),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 MIGRATIONS_TABLE = "contentapi_schema_migrations"
@@ -387,6 +412,11 @@ class PostgresRevisionStore(RevisionStore):
                 except psycopg.Error as error:
                     raise store_error(error, self.where) from None
         raise AssertionError("unreachable")
+
+    def execute(self, operation: Callable[[psycopg.Connection], object]):
+        """Run ``operation(connection)`` on a connection of this process, with the store's timeouts and
+        errors (StoreError); for tables other areas keep in this database (search, the change log)."""
+        return self._read(operation)
 
     def manifest(self, locale: str) -> Manifest:
         """The locale's current manifest (an empty one before its first commit), read in one statement."""

@@ -26,6 +26,7 @@ RegistryError with one line naming the file, the partner and what is wrong.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import hmac
@@ -56,7 +57,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 COLOUR_FIELDS = ("text", "background", "link", "accent", "accent_text", "focus")
 THEME_FIELDS = COLOUR_FIELDS + ("logo_url", "font_stack")
-PARTNER_FIELDS = ("name", "origins", "key_sha256", "theme")
+PARTNER_FIELDS = ("name", "origins", "key_sha256", "theme", "webhooks")
+WEBHOOK_FIELDS = ("url", "secret", "events")
+# What the change feed announces (contentapi.changes.feed); a webhook subscribes to some, or "*".
+WEBHOOK_EVENTS = ("translation.published", "translation.restored", "translation.imported", "translation.reviewed",
+                  "procedure.added", "procedure.changed", "procedure.removed")
+_WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]+={0,2}$")
 REGISTRY_FIELDS = ("public", "default_partner", "partners")
 
 
@@ -129,6 +135,19 @@ def new_key() -> str:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """Where a partner hears about changes: a URL, the Standard Webhooks signing secret, the events."""
+
+    url: str
+    secret: str = field(repr=False)
+    events: tuple[str, ...] = WEBHOOK_EVENTS
+
+    def wants(self, event_type: str) -> bool:
+        """True when this webhook subscribed to the event type."""
+        return event_type in self.events
+
+
+@dataclass(frozen=True)
 class Partner:
     """A partner site: where it may embed us from, its key (hashed) and its theme."""
 
@@ -137,6 +156,7 @@ class Partner:
     origins: tuple[str, ...]
     theme: Theme = field(default_factory=Theme)
     key_sha256: str | None = None
+    webhooks: tuple[Webhook, ...] = ()
 
     @property
     def requires_key(self) -> bool:
@@ -274,15 +294,53 @@ def _theme(where: str, data) -> Theme:
     return Theme(**values)
 
 
+def _check_table(where: str, data, fields: tuple[str, ...], shape: str) -> None:
+    """RegistryError unless ``data`` is a table whose keys are all among ``fields``."""
+    if not isinstance(data, dict):
+        raise RegistryError(f"{where}: {shape}")
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise RegistryError(f"{where}: unknown field {unknown[0]!r} (known: {', '.join(fields)})")
+
+
+def _webhooks(where: str, data) -> tuple[Webhook, ...]:
+    """``webhooks = [{url, secret, events}]``: absolute http(s) URLs, Standard Webhooks secrets
+    (``whsec_`` and 24 to 64 random bytes in base64), known event types or "*"."""
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        raise RegistryError(f"{where}: webhooks must be a list of {{url, secret, events}} tables")
+    out = []
+    for number, item in enumerate(data, start=1):
+        here = f"{where}: webhook {number}"
+        _check_table(here, item, WEBHOOK_FIELDS, "must be a table of url, secret and events")
+        url = item.get("url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+            raise RegistryError(f"{here}: url must be an absolute http(s) URL without credentials")
+        secret = item.get("secret")
+        try:
+            key = base64.b64decode(secret[6:], validate=True) if isinstance(secret, str) and _WEBHOOK_SECRET.match(secret) else b""
+        except ValueError:
+            key = b""
+        if not 24 <= len(key) <= 64:
+            raise RegistryError(f"{here}: secret must be whsec_ and 24 to 64 random bytes in base64 "
+                                "(contentapi webhooks new-secret)")
+        events = item.get("events", ["*"])
+        if not isinstance(events, list) or not events or not all(isinstance(event, str) for event in events):
+            raise RegistryError(f"{here}: events must be a list such as [\"translation.published\"] or [\"*\"]")
+        wrong = [event for event in events if event != "*" and event not in WEBHOOK_EVENTS]
+        if wrong:
+            raise RegistryError(f"{here}: unknown event {wrong[0]!r} (known: *, {', '.join(WEBHOOK_EVENTS)})")
+        out.append(Webhook(url, secret, WEBHOOK_EVENTS if "*" in events else tuple(dict.fromkeys(events))))
+    return tuple(out)
+
+
 def _partner(source: str, partner_id: str, data) -> Partner:
     where = f"{source}: partner {partner_id!r}"
     if not PARTNER_ID.match(partner_id):
         raise RegistryError(f"{where}: ids are lowercase letters, digits and hyphens (at most 64)")
-    if not isinstance(data, dict):
-        raise RegistryError(f"{where}: must be a table")
-    unknown = sorted(set(data) - set(PARTNER_FIELDS))
-    if unknown:
-        raise RegistryError(f"{where}: unknown field {unknown[0]!r} (known: {', '.join(PARTNER_FIELDS)})")
+    _check_table(where, data, PARTNER_FIELDS, "must be a table")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RegistryError(f"{where}: needs a name")
@@ -302,7 +360,8 @@ def _partner(source: str, partner_id: str, data) -> Partner:
     for check in theme_checks(theme):
         if not check.passes:
             raise RegistryError(f"{where}: theme contrast too low: {check.describe()}")
-    return Partner(partner_id, name.strip(), tuple(dict.fromkeys(normalized)), theme, key_sha256)
+    webhooks = _webhooks(where, data.get("webhooks"))
+    return Partner(partner_id, name.strip(), tuple(dict.fromkeys(normalized)), theme, key_sha256, webhooks)
 
 
 def parse_registry(data: dict, source: str = "<memory>") -> Registry:

@@ -27,6 +27,17 @@
 
   Object.keys(settings).forEach(function (key) { apply(key, load(key)); });
 
+  // The print view (a page's URL with #print: the "Print a handout" link hospital systems are given):
+  // the handout's stylesheet on screen too, so what shows is what prints, and the browser's print
+  // dialog once the page has loaded. Without JavaScript the link opens the page, which prints the same.
+  if (window.location.hash === "#print") {
+    Array.prototype.forEach.call(document.querySelectorAll('link[rel="stylesheet"][media="print"]'), function (sheet) {
+      sheet.media = "all";
+    });
+    root.setAttribute("data-print-view", "");
+    window.addEventListener("load", function () { window.print(); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var panel = document.querySelector("[data-reader-controls]");
     if (!panel) { return; }

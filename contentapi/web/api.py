@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 from flask import jsonify, request
 
+from contentapi.content.codes import CodeError, parse_code_query
 from contentapi.delivery.representations import Representation, dump_json
-from contentapi.web.http import SLUG, content_service, requested_locale, send_representation, unknown_procedure
+from contentapi.web.http import SLUG, Problem, content_service, requested_locale, send_representation, unknown_procedure
 from contentapi.web.routes import blueprint as make_blueprint
 from contentapi.web.routes import route
 
@@ -35,8 +36,15 @@ def healthz():
 
 @blueprint.get("/api/v1/procedures")
 def procedures():
-    """Every procedure's title and summary in the negotiated locale."""
-    return send_representation(content_service().procedures_json(requested_locale()))
+    """Every procedure's title and summary in the negotiated locale; ``?code=SYSTEM|CODE`` keeps those
+    carrying that clinical code."""
+    code = None
+    if "code" in request.args:
+        try:
+            code = parse_code_query(request.args["code"])
+        except CodeError as error:
+            raise Problem(400, "Malformed code", str(error)) from None
+    return send_representation(content_service().procedures_json(requested_locale(), code))
 
 
 @blueprint.get("/api/v1/procedures/<slug>")

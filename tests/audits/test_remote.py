@@ -28,18 +28,25 @@ def free_port() -> int:
 
 @pytest.fixture
 def chromedriver_server():
-    """``chromedriver --port=N`` as its own process, stopped at the end."""
-    port = free_port()
-    process = subprocess.Popen([shutil.which("chromedriver"), f"--port={port}"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/status", timeout=1):
-                break
-        except OSError:
-            time.sleep(0.1)
+    """``chromedriver --port=N`` as its own process, stopped at the end. chromedriver cannot take
+    a socket from us, so the port is chosen first; if another process takes it meanwhile,
+    chromedriver exits and a new port is tried."""
+    for _ in range(5):
+        port = free_port()
+        process = subprocess.Popen([shutil.which("chromedriver"), f"--port={port}"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(url + "/status", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        if process.poll() is None:
+            break
+    else:
+        pytest.fail("chromedriver did not start on any of five free ports")
     yield url
     process.terminate()
     process.wait(10)

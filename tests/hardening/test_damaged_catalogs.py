@@ -116,9 +116,9 @@ def test_damage_while_serving_never_fails_a_request(published, tmp_path, files):
                 assert titles == {NEW_TITLE}, how  # compiled again from the revision's .po
             else:
                 # The running worker keeps revision 3; the new one serves revision 2, the newest readable.
-                assert titles <= {NEW_TITLE, OLD_TITLE} and OLD_TITLE in wait_until(
-                    lambda: {title(server.port)[1] for _ in range(12)}, message="the new worker answering"), how
                 # Requests spread over the workers unevenly: ask until the new worker answers.
+                assert titles <= {NEW_TITLE, OLD_TITLE}, how
+                wait_until(lambda: OLD_TITLE in {title(server.port)[1] for _ in range(12)}, message="the new worker answering")
                 report = wait_until(lambda: next((r for r in [health(server.port)] if r["status"] == "degraded"), None),
                                     message="the new worker's health")
                 (item,) = report["locales"]["es"]["degraded"]

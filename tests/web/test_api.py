@@ -19,7 +19,7 @@ def test_procedure_list_contract(live_server):
     document = response.json()
     assert document["locale"] == "es"
     [entry] = document["procedures"]
-    assert set(entry) == {"slug", "title", "summary", "locales", "review", "updated", "links"}
+    assert set(entry) == {"slug", "title", "summary", "locales", "review", "updated", "codes", "links"}
     assert entry["slug"] == SLUG
     assert entry["title"] != "Kyphoplasty and vertebroplasty"  # served in Spanish
     assert set(entry["locales"]) == set(SUPPORTED_LOCALES)

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info
-from tests.helpers import SLUG
+from tests.helpers import SLUG, wait_until
 
 
 def open_page(browser, live_server, path):
@@ -34,7 +34,7 @@ def test_procedure_page_structure(browser, live_server, locale):
         assert page.title and "Kyphoplasty" not in page.title and "Patient" not in page.title
     assert len(page.find_elements(By.TAG_NAME, "h1")) == 1
     levels = [int(h.tag_name[1]) for h in page.find_elements(By.CSS_SELECTOR, "h1, h2, h3, h4, h5, h6")]
-    assert levels[0] == 1 or levels[:1] == [2]  # the reader-controls h2 comes before main
+    assert levels[0] == 1  # the h1 comes first: "Reading options" before main is not a heading
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:]))
     skip = page.find_element(By.CSS_SELECTOR, "a.skip-link")
     assert skip.get_attribute("href").endswith("#main")
@@ -117,6 +117,28 @@ def test_dark_mode_and_print_stylesheet(browser, live_server):
     assert hidden == ["none"] * 4
     assert page.find_element(By.CSS_SELECTOR, "main h1").is_displayed()
     page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+
+
+def test_the_print_view_shows_the_handout_and_opens_the_print_dialog(browser, live_server):
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+    # Count print() calls instead of printing (installed before the page's own scripts run).
+    script = browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                     {"source": "window.__printed = 0; window.print = () => { window.__printed += 1; };"})
+    try:
+        browser.get(f"{live_server.url}/es/procedures/{SLUG}")
+        assert browser.execute_script("return window.__printed") == 0  # the page itself never prints
+        browser.get(f"{live_server.url}/es/procedures/{SLUG}#print")
+        browser.refresh()  # a fragment change alone does not load the page again
+        wait_until(lambda: browser.execute_script("return window.__printed") == 1, timeout=10, message="print() called")
+        hidden = browser.execute_script(
+            "return ['.languages', '.reader-controls', '.skip-link', '.toc']"
+            ".map(s => getComputedStyle(document.querySelector(s)).display)")
+        assert hidden == ["none"] * 4  # the handout's layout, on screen
+        assert browser.find_element(By.CSS_SELECTOR, "main h1").is_displayed()
+    finally:
+        browser.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+        browser.get("about:blank")
 
 
 def test_no_request_leaves_the_service_origin(browser, live_server):
