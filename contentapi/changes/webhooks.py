@@ -162,7 +162,7 @@ class Sender:
             response = connection.getresponse()
             response.read(65536)
             retry_after = response.headers.get("Retry-After")
-            seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+            seconds = float(retry_after) if retry_after and retry_after.isascii() and retry_after.isdigit() else None
             return response.status, None if 200 <= response.status < 300 else f"HTTP {response.status}", seconds
         except (OSError, http.client.HTTPException) as error:
             return None, f"{type(error).__name__}: {error}"[:300], None

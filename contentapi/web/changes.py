@@ -14,7 +14,7 @@ from contentapi.changes.service import Changes
 from contentapi.delivery.factory import EXTENSION as SERVICE
 from contentapi.delivery.factory import revisions_dir
 from contentapi.web.hosts import public_base
-from contentapi.web.http import Problem, content_service
+from contentapi.web.http import Problem, content_service, whole_number_argument
 from contentapi.web.partners import named_partner, partner_registry
 from contentapi.web.routes import blueprint as make_blueprint
 from contentapi.web.routes import route
@@ -33,9 +33,7 @@ def changes() -> Changes:
 
 def _page() -> tuple[list[dict], Cursor, int]:
     since = request.args.get("since")
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 500:
-        raise Problem(400, "Malformed limit", "limit must be a whole number from 1 to 500.")
+    limit = whole_number_argument("limit", "100", 1, 500, "Malformed limit")
     feed = changes().feed(content_service())
     try:
         cursor = feed.start() if since is None else feed.now() if since == "now" else Cursor.decode(since)

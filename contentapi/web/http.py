@@ -48,6 +48,21 @@ def problem_response(status: int, title: str, detail: str, type_: str = "about:b
     return response
 
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number_argument(name: str, default: str | None, low: int, high: int, title: str, unit: str = "") -> int | None:
+    """The query argument ``name`` as a number from ``low`` to ``high`` (``default`` when absent;
+    None when absent with no default), or a 400 problem. ASCII digits only: ``str.isdigit()`` also
+    accepts '²' and other digits that ``int()`` refuses."""
+    value = request.args.get(name, default)
+    if value is None:
+        return None
+    if not WHOLE_NUMBER.fullmatch(value) or not low <= int(value) <= high:
+        raise Problem(400, title, f"{name} must be a whole number{unit} from {low} to {high}.")
+    return int(value)
+
+
 def bearer_token() -> str | None:
     """The credentials of an ``Authorization: Bearer ...`` header, or None. Never logged."""
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")

@@ -10,7 +10,7 @@ from flask import current_app, request
 from contentapi.i18n.locales import is_well_formed, match_tag
 from contentapi.web.embed import localized_page
 from contentapi.web.hosts import public_base
-from contentapi.web.http import SLUG, Problem, content_service
+from contentapi.web.http import SLUG, Problem, content_service, whole_number_argument
 from contentapi.web.partners import named_partner, partner_registry
 from contentapi.web.routes import blueprint as make_blueprint
 
@@ -22,17 +22,12 @@ EMBED_PATH = re.compile(r"^/(?:embed/)?(?P<locale>[^/]+)/procedures/(?P<slug>[^/
 OEMBED_WIDTH = 640
 OEMBED_HEIGHT = 800
 OEMBED_LIMIT = 10000
-DIGITS = re.compile(r"[0-9]{1,5}")
 
 
 def _dimension(name: str) -> int | None:
-    value = request.args.get(name)
-    if value is None or value == "":
+    if request.args.get(name) == "":
         return None
-    # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
-    if not DIGITS.fullmatch(value) or not 0 < int(value) <= OEMBED_LIMIT:
-        raise Problem(400, f"Invalid {name}", f"{name} must be a whole number of pixels from 1 to {OEMBED_LIMIT}.")
-    return int(value)
+    return whole_number_argument(name, None, 1, OEMBED_LIMIT, f"Invalid {name}", " of pixels")
 
 
 def resolve_page_url(url: str) -> tuple[str, str]:

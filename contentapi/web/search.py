@@ -7,7 +7,14 @@ from flask import Flask, current_app, request
 
 from contentapi.delivery.representations import HTML, JSON, Representation, dump_json
 from contentapi.search.factory import SearcherSlot
-from contentapi.web.http import Problem, canonical_locale, content_service, requested_locale, send_representation
+from contentapi.web.http import (
+    Problem,
+    canonical_locale,
+    content_service,
+    requested_locale,
+    send_representation,
+    whole_number_argument,
+)
 from contentapi.web.routes import blueprint as make_blueprint
 from contentapi.web.routes import route
 
@@ -33,10 +40,7 @@ def _query(required: bool) -> str | None:
 
 
 def _limit() -> int:
-    value = request.args.get("limit", "20")
-    if not value.isdigit() or not 1 <= int(value) <= 50:
-        raise Problem(400, "Malformed limit", "limit must be a whole number from 1 to 50.")
-    return int(value)
+    return whole_number_argument("limit", "20", 1, 50, "Malformed limit")
 
 
 @blueprint.get("/api/v1/search")

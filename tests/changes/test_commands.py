@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+
+import pytest
 
 from contentapi.changes.webhooks import new_secret
 from contentapi.partners.registry import hash_key, new_key
@@ -65,3 +68,35 @@ def test_a_retry_after_longer_than_a_day_waits_a_day(make_app, own_translations,
     with area.outbox.connect() as connection:
         [(next_attempt,)] = connection.execute("SELECT next_attempt FROM deliveries").fetchall()
     assert next_attempt == 1_000_000.0 + MAX_RETRY_AFTER
+
+
+@pytest.mark.parametrize("retry_after", ["120", "²", "3.5", "Wed, 21 Oct 2026 07:28:00 GMT"])
+def test_the_sender_reads_retry_after_as_ascii_seconds_or_not_at_all(retry_after):
+    """A receiver's Retry-After is a number of seconds we honour, or something we ignore: never an
+    error in the delivery worker ('²' passes str.isdigit() and fails float())."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from contentapi.changes.webhooks import Sender
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the name http.server calls
+            """503 with the Retry-After under test."""
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(503)
+            self.send_header("Retry-After", retry_after)  # "²" goes out as the Latin-1 byte B2
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format, *args):  # noqa: A002 - http.server's signature
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, error, seconds = Sender(timeout=5).post(f"http://127.0.0.1:{server.server_port}/hook", {}, b"{}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (status, error) == (503, "HTTP 503")
+    assert seconds == (120.0 if retry_after == "120" else None)

@@ -116,7 +116,7 @@ def cursor_of(document: bytes) -> str:
     return base64.urlsafe_b64encode(document).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("query", ["since=bm90LWEtY3Vyc29y", "since=%%%", "limit=0", "limit=x", "since=" + "a" * 3000,
+@pytest.mark.parametrize("query", ["since=bm90LWEtY3Vyc29y", "since=%%%", "limit=0", "limit=x", "limit=%C2%B3", "since=" + "a" * 3000,
                                    "since=" + cursor_of(b'{"c":1e400,"r":{}}'),  # infinity
                                    "since=" + cursor_of(b'{"c":0,"r":{"es":1.5}}'),
                                    "since=" + cursor_of(b'{"c":true,"r":{}}'),

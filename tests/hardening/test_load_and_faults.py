@@ -4,7 +4,8 @@ while a translator publishes a catalog every two seconds and one worker is kille
 What must hold: no 5xx ever; every failed request is one the killed worker had in flight (it
 failed within a moment of the kill, and no client lost more than the one request it had sent);
 a gthread worker accepts connections ahead of its threads, so that can be several requests;
-every publish succeeds; and afterwards every worker, the respawned one included, serves the last
+every publish succeeds, but for at most one the killed worker had in flight (the client starts
+again from a fresh GET); and afterwards every worker, the respawned one included, serves the last
 published text. The counts are printed in the test's output.
 
 CONTENTAPI_LOAD_SECONDS shortens the run for local iterations (the issue asks for 60).
@@ -90,26 +91,33 @@ def test_load_with_publishes_and_a_killed_worker(gunicorn):
                     tally.ok += 1
 
     publishes: list[tuple[int, str]] = []
+    lost_publishes: list[tuple[float, str]] = []  # a GET or PUT the killed worker had in flight
 
     def publish_every_two_seconds() -> None:
         authorization = {"Authorization": f"Bearer {token}"}
         number = 0
         while not stop.wait(2.0):
             number += 1
-            status, headers, body = request(port, "GET", "/api/v1/translations/es", authorization)
-            assert status == 200
-            # Letters, not digits: the number-parity check rightly refuses digits the source lacks.
-            marker = "".join(chr(ord("a") + int(digit)) for digit in str(number))
-            title = f"Cifoplastia y vertebroplastia (revisión {marker})"
-            edited, count = TITLE_ENTRY.subn(lambda m: m[1] + title + m[3], body.decode("utf-8"))
-            assert count == 1
-            status, _, _ = request(
-                port,
-                "PUT",
-                "/api/v1/translations/es",
-                {**authorization, "If-Match": headers["ETag"], "Content-Type": "text/x-gettext-translation"},
-                edited.encode("utf-8"),
-            )
+            try:
+                status, headers, body = request(port, "GET", "/api/v1/translations/es", authorization)
+                assert status == 200
+                # Letters, not digits: the number-parity check rightly refuses digits the source lacks.
+                marker = "".join(chr(ord("a") + int(digit)) for digit in str(number))
+                title = f"Cifoplastia y vertebroplastia (revisión {marker})"
+                edited, count = TITLE_ENTRY.subn(lambda m: m[1] + title + m[3], body.decode("utf-8"))
+                assert count == 1
+                status, _, _ = request(
+                    port,
+                    "PUT",
+                    "/api/v1/translations/es",
+                    {**authorization, "If-Match": headers["ETag"], "Content-Type": "text/x-gettext-translation"},
+                    edited.encode("utf-8"),
+                )
+            except (OSError, http.client.HTTPException) as error:
+                # As a translator's client would: start again from a fresh GET (If-Match makes that
+                # safe whether or not the lost PUT was committed).
+                lost_publishes.append((time.monotonic() - started, repr(error)))
+                continue
             publishes.append((status, title))
 
     threads = [threading.Thread(target=load, args=(i,), daemon=True) for i in range(CONNECTIONS)]
@@ -128,7 +136,8 @@ def test_load_with_publishes_and_a_killed_worker(gunicorn):
     late = [failure for failure in tally.failures if not killed_at <= failure[0] <= killed_at + 3.0]
     print(
         f"\nload: {tally.ok} ok, {len(tally.server_errors)} 5xx, {len(tally.failures)} failed "
-        f"(all in flight on worker {victim} killed at {killed_at:.1f} s), {len(publishes)} publishes"
+        f"(all in flight on worker {victim} killed at {killed_at:.1f} s), {len(publishes)} publishes, "
+        f"{len(lost_publishes)} lost with the worker"
     )
     assert tally.server_errors == []
     assert late == [], f"failures not explained by the killed worker: {late[:5]}"
@@ -138,6 +147,7 @@ def test_load_with_publishes_and_a_killed_worker(gunicorn):
     assert len(clients) == len(set(clients)), "a client lost more than one request"
     assert tally.ok > 1000
     assert publishes and all(status == 200 for status, _ in publishes), publishes
+    assert len(lost_publishes) <= 1 and all(killed_at <= moment <= killed_at + 3.0 for moment, _ in lost_publishes), lost_publishes
     assert victim not in server.worker_pids() and len(server.worker_pids()) == WORKERS
 
     final_title = publishes[-1][1]

@@ -104,7 +104,7 @@ def test_a_title_served_in_english_is_marked_as_english(searchable):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/search", "/api/v1/search?q=", "/api/v1/search?q=a&limit=0",
-                                  "/api/v1/search?q=a&limit=x", "/api/v1/search?q=a&lang=!!",
+                                  "/api/v1/search?q=a&limit=x", "/api/v1/search?q=a&limit=%C2%B3", "/api/v1/search?q=a&lang=!!",
                                   "/api/v1/search?q=" + "a" * 201])
 def test_malformed_requests_are_400_problems(searchable, path):
     server, _, _ = searchable
