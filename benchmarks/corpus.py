@@ -14,6 +14,7 @@ from pathlib import Path
 from contentapi.config import PACKAGE_DIR, REPOSITORY_DIR
 from contentapi.i18n.domains import catalog_path, template_path
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from contentapi.i18n.review import policy_path
 
 SEED_SLUG = "kyphoplasty-and-vertebroplasty"
 SEED_FILE = PACKAGE_DIR / "content" / "procedures" / f"{SEED_SLUG}.md"
@@ -61,6 +62,8 @@ def generate(destination: Path, count: int) -> tuple[Path, Path]:
         interface = catalog_path(translations_dir, locale)
         interface.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(catalog_path(SHIPPED_TRANSLATIONS, locale), interface)
+        # The shipped locales' serving policy (locale.toml): the samples are served as shipped.
+        shutil.copy2(policy_path(SHIPPED_TRANSLATIONS, locale), policy_path(translations_dir, locale))
         seed_catalog = catalog_path(SHIPPED_TRANSLATIONS, locale, SEED_SLUG).read_bytes()
         for index in range(count):
             catalog_path(translations_dir, locale, slug_of(index)).write_bytes(renamed(seed_catalog, slug_of(index)))

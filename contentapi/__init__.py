@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
         pages,
         partners,
         response_cache,
+        reviews,
         search,
         security,
         static,
@@ -57,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     partners.init_app(app)  # partner registry (stops start-up on a bad one), keys and CORS
-    for area in (api, pages, embed, oembed, translations):
+    for area in (api, pages, embed, oembed, translations, reviews):
         app.register_blueprint(area.blueprint)
     clinical.init_app(app)  # Infobutton, FHIR, CDS Hooks (FHIR errors as OperationOutcome)
     search.init_app(app)  # /api/v1/search and /{locale}/search

@@ -47,6 +47,11 @@ DEFAULTS = {
     # PostgreSQL (postgresql://user@host:port/db): revisions and pointers in tables, for several
     # machines. Empty: the files backend in TRANSLATION_REVISIONS_DIR.
     "DATABASE_URL": "",
+    # What readers get per locale: "approved" (only approved translations, English for the rest) or
+    # "translated" (every translation that passes the checks, with a notice while any is not
+    # approved); "es=approved,ar=translated" per locale. Empty: each locale's
+    # translations/<locale>/locale.toml, else "approved". README "Clinical review".
+    "TRANSLATION_POLICY": "",
     # Largest .po upload accepted by PUT and preview, in bytes (413 above).
     "TRANSLATION_MAX_BYTES": 1024 * 1024,
     # Name of the instance config file inside the Flask instance folder.

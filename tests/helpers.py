@@ -65,6 +65,14 @@ def put_in_store(translations_dir: Path, locale: str, domain: str, po: bytes | N
     store.commit(locale, lambda manifest: [NewRevision(domain, data, compile_po_bytes(data, locale), "publish", "test")])
 
 
+def without_reviews(data: bytes) -> bytes:
+    """A catalog's bytes without the review comments publishing writes (``# contentapi: review=...``,
+    ``# contentapi: back-translation=...``): what the translator sent."""
+    import re
+
+    return re.sub(rb"(?m)^# contentapi: (?:review|back-translation)=.*\n", b"", data)
+
+
 def wait_until(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.05, message: str = "condition") -> T:
     """Poll ``check`` until it returns something true and return it; fail the test at the deadline."""
     deadline = time.monotonic() + timeout

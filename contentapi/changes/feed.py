@@ -30,7 +30,8 @@ from contentapi.i18n.catalogs import CatalogError, LocaleCatalog
 from contentapi.i18n.domains import UI_DOMAIN
 from contentapi.i18n.locales import DEFAULT_LOCALE
 from contentapi.i18n.po import PoDecodeError, PoSyntaxError, read_po
-from contentapi.i18n.revisions import Revision, StoreError
+from contentapi.i18n.review import state_of
+from contentapi.i18n.revisions import Pointer, Revision, StoreError
 
 MAX_PAGE = 500
 
@@ -68,18 +69,23 @@ class Cursor:
         return cls(revisions, content)
 
 
+# A revision's action -> its entry's type (translation.published, ...; an import otherwise).
+REVISION_EVENTS = {"publish": "published", "restore": "restored", "review": "reviewed"}
+
+
 def _counter(value) -> bool:
     """True for a revision id or content log number as cursors hold them: a whole number in 0..2**63-1."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
 
 
-def _translated(data: bytes) -> dict[str, str]:
-    """msgctxt -> translation of every translated, non-fuzzy entry of a .po."""
+def _translated(data: bytes) -> dict[str, tuple[str, str]]:
+    """msgctxt -> (translation, review state) of every translated, non-fuzzy entry of a .po: a review
+    changes what a reader gets (the block's state; under ``serve: approved``, its language)."""
     try:
         po = read_po(data)
     except (PoDecodeError, PoSyntaxError):
         return {}
-    return {entry.context or entry.msgid: "\x00".join(entry.forms) for entry in po.messages
+    return {entry.context or entry.msgid: ("\x00".join(entry.forms), state_of(entry)) for entry in po.messages
             if entry.translated and not entry.fuzzy}
 
 
@@ -151,7 +157,10 @@ class ChangeFeed:
             return None
         try:
             mo = self.store.read_file(revision.locale, revision.domain, revision.id, "mo")
-            catalog = LocaleCatalog(revision.locale).with_domain(revision.domain, mo)
+            # As a worker serves that revision: under the locale's policy, naming the revision.
+            served = Pointer(revision.id, revision.hash, revision.time, "")
+            catalog = LocaleCatalog(revision.locale, policy=self.service.catalogs.policy(revision.locale)).with_domain(
+                revision.domain, mo, served)
         except (OSError, StoreError, CatalogError):
             return None
         document = procedure_document(localize(procedure, catalog), self.service.locales)
@@ -161,7 +170,7 @@ class ChangeFeed:
         sections, blocks, etag = self._changed(revision)
         return {
             "id": f"{revision.locale}.{revision.id}",
-            "type": f"translation.{ {'publish': 'published', 'restore': 'restored'}.get(revision.action, 'imported') }",
+            "type": f"translation.{REVISION_EVENTS.get(revision.action, 'imported')}",
             "time": revision.time,
             "procedure": None if revision.domain == UI_DOMAIN else revision.domain,
             "locale": revision.locale,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contentapi.content.model import SECTION_IDS
 from contentapi.delivery import urls
-from contentapi.i18n.locales import LocaleInfo
+from contentapi.i18n.locales import DEFAULT_LOCALE, LocaleInfo
 from contentapi.delivery.localize import LocalizedBlock, LocalizedHeading, LocalizedProcedure
 
 
@@ -21,6 +21,7 @@ def block_document(item: LocalizedBlock, locale: str) -> dict:
     document["html"] = block.html
     document["lang"] = item.lang
     document["fallback"] = item.lang != locale
+    document["state"] = item.review.state
     return document
 
 
@@ -49,7 +50,7 @@ def procedure_document(localized: LocalizedProcedure, locales: tuple[str, ...]) 
         "summary": localized.summary.text,
         "also_known_as": [name.text for name in localized.also_known_as],
         "sections": sections,
-        "translation": {"complete": localized.complete, "fallback_blocks": fallback_blocks},
+        "translation": translation_document(localized, fallback_blocks),
         "reviewed": procedure.reviewed.isoformat(),
         "next_review": procedure.next_review.isoformat(),
         "updated": procedure.updated.isoformat(),
@@ -65,14 +66,25 @@ def procedure_document(localized: LocalizedProcedure, locales: tuple[str, ...]) 
     }
 
 
-def procedure_summary(localized: LocalizedProcedure | LocalizedHeading, complete_locales: list[str]) -> dict:
-    """One entry of ``GET /api/v1/procedures``."""
+def translation_document(localized: LocalizedProcedure, fallback_blocks: int) -> dict:
+    """A procedure document's ``translation``: completeness, then provenance (review states)."""
+    document = {"complete": localized.complete, "fallback_blocks": fallback_blocks}
+    if localized.provenance is not None:
+        document.update(localized.provenance.to_dict())
+    return document
+
+
+def procedure_summary(localized: LocalizedProcedure | LocalizedHeading, complete_locales: list[str],
+                      review: dict[str, dict[str, float]] | None = None) -> dict:
+    """One entry of ``GET /api/v1/procedures``; ``review``: per locale, the approved, reviewed and
+    translated shares of the procedure's messages."""
     procedure = localized.procedure
     return {
         "slug": procedure.slug,
         "title": localized.title.text,
         "summary": localized.summary.text,
         "locales": complete_locales,
+        "review": review or {},
         "updated": procedure.updated.isoformat(),
         "codes": codes_document(procedure),
         "links": {
@@ -82,14 +94,18 @@ def procedure_summary(localized: LocalizedProcedure | LocalizedHeading, complete
     }
 
 
-def locale_document(info: LocaleInfo, completeness: float) -> dict:
-    """One entry of ``GET /api/v1/locales``."""
+def locale_document(info: LocaleInfo, completeness: float, review: dict[str, float] | None = None,
+                    serve: str | None = None) -> dict:
+    """One entry of ``GET /api/v1/locales``: with the approved, reviewed and translated shares of every
+    message, and what readers are served (``approved`` only, or every ``translated`` message)."""
     return {
         "code": info.code,
         "name": info.name,
         "english_name": info.english_name,
         "direction": info.direction,
         "completeness": round(completeness, 4),
+        "review": review or {"approved": 1.0, "reviewed": 1.0, "translated": 1.0},
+        "serve": serve if info.code != DEFAULT_LOCALE else None,
     }
 
 
@@ -111,7 +127,7 @@ def json_ld(page: LocalizedProcedure) -> dict:
         prop = SECTION_IDS.get(section.id)
         if prop and prop not in about:
             about[prop] = " ".join(block.block.text or " ".join(block.block.items or ()) for block in section.blocks)
-    return {
+    document = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "name": page.title.text,
@@ -120,3 +136,24 @@ def json_ld(page: LocalizedProcedure) -> dict:
         "url": urls.page_procedure(procedure.slug, page.locale),
         "about": about,
     }
+    document.update(translation_ld(page))
+    return document
+
+
+def translation_ld(page: LocalizedProcedure) -> dict:
+    """schema.org provenance of a translated page: the English page it translates
+    (``translationOfWork``), its ``translator`` and who reviewed it (``reviewedBy``)."""
+    provenance = page.provenance
+    if page.locale == DEFAULT_LOCALE or provenance is None or provenance.state == "untranslated":
+        return {}
+    english = urls.page_procedure(page.procedure.slug, DEFAULT_LOCALE)
+    out: dict = {"translationOfWork": {"@type": "MedicalWebPage", "@id": english, "url": english, "inLanguage": DEFAULT_LOCALE}}
+    translators = [{"@type": "Person", "name": name} for name in provenance.translators]
+    if not translators and provenance.last_translator:
+        translators = [{"@type": "Organization", "name": provenance.last_translator}]
+    if translators:
+        out["translator"] = translators
+    reviewers = sorted(set(provenance.reviewed_by) | set(provenance.approved_by))
+    if reviewers:
+        out["reviewedBy"] = [{"@type": "Person", "name": name} for name in reviewers]
+    return out

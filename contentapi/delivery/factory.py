@@ -18,6 +18,7 @@ from contentapi.i18n.domains import template_path
 from contentapi.i18n.locales import SUPPORTED_LOCALES
 from contentapi.i18n.po import PoDecodeError, PoSyntaxError, read_po
 from contentapi.i18n.publishing import Publisher
+from contentapi.i18n.review import PolicyError, policies
 from contentapi.i18n.revisions import FileRevisionStore, RevisionStore, StoreError
 
 EXTENSION = "contentapi.delivery"
@@ -75,7 +76,12 @@ def build_service(settings, publisher: Publisher | None = None) -> ContentServic
     except (OSError, StoreError) as error:
         # Serving what is published matters more than importing: say so and go on.
         logger.error("catalog store: the repository's catalogs were not imported (%s)", error)
-    catalogs = ServedCatalogs(publisher.store, SUPPORTED_LOCALES, check_interval=float(settings["CATALOG_CHECK_INTERVAL"]))
+    try:
+        serve = policies(translations_dir, SUPPORTED_LOCALES[1:], settings.get("TRANSLATION_POLICY", ""))
+    except PolicyError as error:
+        raise CatalogError(str(error)) from None
+    catalogs = ServedCatalogs(publisher.store, SUPPORTED_LOCALES, check_interval=float(settings["CATALOG_CHECK_INTERVAL"]),
+                              policies=serve)
     return ContentService(
         library,
         catalogs,

@@ -47,7 +47,9 @@ class PageRenderer:
         info = locale_info(catalog.locale)
         babel_locale = info.babel_locale
 
-        def date(value: dt.date) -> str:
+        def date(value: dt.date | str) -> str:
+            if isinstance(value, str):
+                value = dt.date.fromisoformat(value)
             return format_date(value, format="long", locale=babel_locale)
 
         def number(value: int | float) -> str:

@@ -22,6 +22,7 @@ from contentapi.delivery.representations import HTML, JSON, XML, Representation,
 from contentapi.i18n.catalogs import LocaleCatalog, ServedCatalogs
 from contentapi.i18n.domains import UI_DOMAIN
 from contentapi.i18n.locales import DEFAULT_LOCALE, locale_info
+from contentapi.i18n.review import APPROVED, SERVE_APPROVED, UNTRANSLATED, shares
 from contentapi.delivery.links import absolute_links
 from contentapi.delivery.sitemap import sitemap_xml
 
@@ -124,21 +125,39 @@ class ContentService:
         procedure = self.library.get(slug)
         return self._heading(procedure, self.catalogs.get(locale)) if procedure else None
 
-    def _complete_locales(self, procedure: Procedure, catalogs: dict[str, LocaleCatalog]) -> list[str]:
-        def build() -> list[str]:
+    def _figures(self, procedure: Procedure, catalogs: dict[str, LocaleCatalog]) -> tuple[list[str], dict]:
+        """(locales in which readers get every string of the procedure in that language: translated,
+        and approved where the locale serves only approved translations; per locale the approved,
+        reviewed and translated shares of its strings), kept per catalog version."""
+
+        def build() -> tuple[list[str], dict]:
             messages = procedure.messages()
-            return [
-                locale
-                for locale, catalog in catalogs.items()
-                if locale == DEFAULT_LOCALE or all(catalog.has(m.context, m.source) for m in messages)
-            ]
+            complete, review = [], {}
+            for locale, catalog in catalogs.items():
+                states = [catalog.review(m.context, m.source).state for m in messages]
+                served = {APPROVED} if catalog.policy == SERVE_APPROVED else None
+                if locale == DEFAULT_LOCALE or (UNTRANSLATED not in states if served is None else set(states) <= served):
+                    complete.append(locale)
+                review[locale] = shares(states)
+            return complete, review
 
         version = tuple(catalog.revision_of(procedure.slug) for catalog in catalogs.values())
         return self._kept.get(("complete", procedure.slug), version, build)
 
+    def _complete_locales(self, procedure: Procedure, catalogs: dict[str, LocaleCatalog]) -> list[str]:
+        return self._figures(procedure, catalogs)[0]
+
     def complete_locales(self, procedure: Procedure) -> list[str]:
-        """Locales in which every string of the procedure is translated."""
+        """Locales in which readers get every string of the procedure in that language (under
+        ``serve: approved``, every string approved)."""
         return self._complete_locales(procedure, self._snapshot())
+
+    def review_shares(self, locale: str, catalog: LocaleCatalog | None = None) -> dict[str, float]:
+        """Approved, reviewed and translated shares of all messages (content and UI) in a locale."""
+        if locale == DEFAULT_LOCALE or not self.messages:
+            return shares([])
+        catalog = catalog or self.catalogs.get(locale)
+        return shares(catalog.review(context, message).state for context, message in self.messages)
 
     def completeness(self, locale: str, catalog: LocaleCatalog | None = None) -> float:
         """Share of all messages (content and UI) translated in a locale, 0 to 1."""
@@ -256,9 +275,7 @@ class ContentService:
         chosen = self.library.by_code(*code) if code else list(self.library)
 
         def build():
-            entries = [
-                procedure_summary(self._heading(p, catalog), self._complete_locales(p, catalogs)) for p in chosen
-            ]
+            entries = [procedure_summary(self._heading(p, catalog), *self._figures(p, catalogs)) for p in chosen]
             document = {"locale": locale, "procedures": entries}
             return Representation.build(dump_json(document), JSON, self._list_modified(catalog), locale)
 
@@ -288,7 +305,9 @@ class ContentService:
         catalogs = self._snapshot()
 
         def build():
-            document = [locale_document(locale_info(code), self.completeness(code, catalogs[code])) for code in self.locales]
+            document = [locale_document(locale_info(code), self.completeness(code, catalogs[code]),
+                                        self.review_shares(code, catalogs[code]), catalogs[code].policy)
+                        for code in self.locales]
             modified = max(self._list_modified(catalog) for catalog in catalogs.values())
             return Representation.build(dump_json(document), JSON, modified, None)
 

@@ -25,6 +25,17 @@ from pathlib import Path
 from contentapi.i18n.domains import UI_DOMAIN, domain_of
 from contentapi.i18n.locales import DEFAULT_LOCALE
 from contentapi.i18n.po import PoDecodeError, PoFile, PoSyntaxError, compile_mo, read_po
+from contentapi.i18n.review import (
+    ENGLISH,
+    MO_CONTEXT,
+    MO_MSGID,
+    NOT_TRANSLATED,
+    SERVE_TRANSLATED,
+    MessageReview,
+    lookup,
+    mo_states,
+    read_mo_states,
+)
 from contentapi.i18n.revisions import Manifest, Pointer, RevisionStore, StoreError, content_hash
 
 logger = logging.getLogger("contentapi")
@@ -62,9 +73,11 @@ def load_mo(data: bytes) -> gettext.NullTranslations:
 
 
 def compile_po(po: PoFile, locale: str) -> bytes:
-    """Compile a parsed catalog to .mo bytes (fuzzy entries left out); CatalogError if it cannot be."""
+    """Compile a parsed catalog to .mo bytes (fuzzy entries left out), with the review states of its
+    reviewed messages (``contentapi.i18n.review``); CatalogError if it cannot be."""
+    states = mo_states(po)
     try:
-        return compile_mo(po)
+        return compile_mo(po, {(MO_CONTEXT, MO_MSGID): states} if states else None)
     except Exception as error:  # noqa: BLE001  (Babel raises many types for a header it cannot use)
         raise CatalogError(f"{locale}: catalog cannot be compiled ({error})") from None
 
@@ -92,8 +105,9 @@ class LocaleCatalog:
     is translated. Immutable once made: a newer manifest makes a new object."""
 
     def __init__(self, locale: str, manifest: Manifest | None = None, loader=None, carried: dict | None = None,
-                 problem: str | None = None, attempt: int = 0):
+                 problem: str | None = None, attempt: int = 0, policy: str = SERVE_TRANSLATED):
         self.locale = locale
+        self.policy = policy  # what readers get: "approved" messages only, or every "translated" one
         self.manifest = manifest or Manifest(locale)
         self.problem = problem  # the manifest itself could not be read
         self.attempt = attempt  # how many times damaged domains were tried again under this manifest
@@ -115,10 +129,12 @@ class LocaleCatalog:
         """A catalog of one domain loaded from compiled bytes (previews, tests)."""
         return cls(locale, carried={domain: DomainCatalog(None, load_mo(data))})
 
-    def with_domain(self, domain: str, data: bytes) -> "LocaleCatalog":
-        """This catalog with one domain replaced by compiled bytes (a preview of an upload)."""
-        catalog = LocaleCatalog(self.locale, self.manifest, self._loader, {**self._domains}, self.problem, self.attempt)
-        catalog._domains[domain] = DomainCatalog(None, load_mo(data))
+    def with_domain(self, domain: str, data: bytes, served: Pointer | None = None) -> "LocaleCatalog":
+        """This catalog with one domain replaced by compiled bytes (a preview of an upload; ``served``:
+        the revision those bytes are, when they are one)."""
+        catalog = LocaleCatalog(self.locale, self.manifest, self._loader, {**self._domains}, self.problem, self.attempt,
+                                self.policy)
+        catalog._domains[domain] = DomainCatalog(served, load_mo(data))
         return catalog
 
     def domain(self, name: str) -> DomainCatalog:
@@ -168,6 +184,20 @@ class LocaleCatalog:
         """The translation of an interface string with a context, or the English source."""
         return self.translate(context, message) or message
 
+    def review(self, context: str | None, message: str) -> MessageReview:
+        """The review state of a message as this worker serves it (``untranslated`` when it has no usable
+        translation; ``source`` in English), read from the compiled revision (nothing more is loaded)."""
+        if self.locale == DEFAULT_LOCALE:
+            return ENGLISH
+        if not self.has(context, message):
+            return NOT_TRANSLATED
+        return lookup(review_states(self.domain(domain_of(context)).translations), context, message)
+
+    def info(self, name: str) -> dict[str, str]:
+        """The header fields of a domain's served catalog (lower-case names, as gettext reads them)."""
+        info = getattr(self.domain(name).translations, "info", None)
+        return dict(info()) if info else {}
+
     def has(self, context: str | None, message: str) -> bool:
         """True if the message has a non-fuzzy translation."""
         if context:
@@ -176,15 +206,29 @@ class LocaleCatalog:
         return translations.gettext(message) is not None or translations.ngettext(message, message, 1) is not None
 
 
+def review_states(translations: gettext.NullTranslations) -> dict[str, MessageReview]:
+    """The review states a compiled catalog carries, read once per loaded catalog."""
+    states = getattr(translations, "_contentapi_review_states", None)
+    if states is None:
+        states = read_mo_states(translations.pgettext(MO_CONTEXT, MO_MSGID))
+        try:
+            translations._contentapi_review_states = states
+        except AttributeError:  # noqa: S110  (an object without attributes: read again next time)
+            pass
+    return states
+
+
 RETRY_INTERVAL = 5.0  # seconds between attempts to load again a domain that could not be loaded
 
 
 class ServedCatalogs:
     """Every locale's catalogs as this worker serves them, following the store's manifests."""
 
-    def __init__(self, store: RevisionStore, locales: tuple[str, ...], check_interval: float = 1.0):
+    def __init__(self, store: RevisionStore, locales: tuple[str, ...], check_interval: float = 1.0,
+                 policies: dict[str, str] | None = None):
         self.store = store
         self.locales = locales
+        self.policies = dict(policies or {})  # locale -> "approved" | "translated" (default "translated")
         self.check_interval = check_interval
         self._catalogs: dict[str, LocaleCatalog] = {}
         self._identities: dict[str, object] = {}
@@ -194,11 +238,15 @@ class ServedCatalogs:
         self._lock = threading.Lock()
         self._logged: set[tuple] = set()
         for locale in locales:
-            self._catalogs[locale] = LocaleCatalog.empty(locale)
+            self._catalogs[locale] = LocaleCatalog(locale, policy=self.policy(locale))
         self.refresh(force=True)
         # A worker forked from a master that loaded everything checks the manifests at its first
         # request: it serves what they name now, never the master's copy from boot time.
         os.register_at_fork(after_in_child=self._forget_checks)
+
+    def policy(self, locale: str) -> str:
+        """What readers of ``locale`` get: ``approved`` messages only, or every ``translated`` one."""
+        return self.policies.get(locale, SERVE_TRANSLATED)
 
     def _forget_checks(self) -> None:
         self._next_check = 0.0
@@ -323,7 +371,8 @@ class ServedCatalogs:
             self._log_once((locale, "store", str(error)), "catalog store: %s; serving what this worker has", error)
             if previous.problem != str(error):
                 self._catalogs[locale] = LocaleCatalog(locale, previous.manifest, previous._loader, previous.loaded(),
-                                                       problem=str(error), attempt=previous.attempt)
+                                                       problem=str(error), attempt=previous.attempt,
+                                                       policy=previous.policy)
             return False
         self._identities[locale] = identity
         attempt = 0
@@ -334,7 +383,8 @@ class ServedCatalogs:
         loaded = previous.loaded()
         carried = {name: catalog for name, catalog in loaded.items()
                    if catalog.problem is None and manifest.domains.get(name) == catalog.served}
-        catalog = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt)
+        catalog = LocaleCatalog(locale, manifest, self._loader_for(previous), carried, attempt=attempt,
+                                policy=previous.policy)
         # Damaged domains are tried again now rather than at their next use: until then this
         # worker's health() would not know of them and say "ok".
         for name, item in loaded.items():

@@ -51,6 +51,8 @@ from contentapi.i18n.markup import (
 from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES, to_babel_id, translatable_locale
 from contentapi.i18n.meaning import language_name, negation_differs, reads_as, unit_changes
 from contentapi.i18n.po import PoDecodeError, PoEntry, PoFile, PoSyntaxError, read_po, shorten
+from contentapi.i18n.review import parse_review
+from contentapi.i18n.terms import term_problems
 
 ERROR = "error"
 WARNING = "warning"
@@ -86,6 +88,9 @@ CHECKS: dict[str, tuple[str, str]] = {
     "plural-table": (WARNING, "nplurals differs from Babel's CLDR table for the language (the header is what gettext uses)"),
     "unknown-check": (WARNING, "a suppression comment names a check that does not exist or is an error"),
     "translation-removed": (WARNING, "publishing: a message translated in the current catalog is not in the upload"),
+    "terminology": (WARNING, "the English uses a termbase term and the translation misses its preferred translation, "
+                             "or uses a deprecated one (translations/<locale>/terms.tbx)"),
+    "review": (WARNING, "a '# contentapi: review=' comment cannot be read (the message counts as translated, not reviewed)"),
 }
 
 # The flags under which msgfmt -c reads every % as a directive.
@@ -149,9 +154,10 @@ def locale_from_path(path: str | Path) -> str | None:
 class _Checker:
     """One run of the checks over one file, collecting findings."""
 
-    def __init__(self, filename: str, locale: str | None):
+    def __init__(self, filename: str, locale: str | None, termbase=None):
         self.filename = filename
         self.locale = locale
+        self.termbase = termbase  # contentapi.i18n.terms.Termbase: the terminology check
         self.findings: list[Finding] = []
         self.served: dict[int, list[int]] | None = None  # plural form index -> the n (0..1000) it serves
         self.work_left = CHECK_BUDGET
@@ -264,6 +270,10 @@ class _Checker:
         if not self.spend(ENTRY_COST, entry):
             return
         ignored = suppressed_checks(entry)
+        _, problem = parse_review(entry.translator_comments)
+        if problem:
+            self.add("review", entry.line, f"the review comment is ignored: {problem}; leave review comments to "
+                     "'contentapi i18n review' (or the reviews API)", entry, ignored)
         for kind, names in (("is an error and cannot be silenced", ignored & ERRORS), ("is not a check id", ignored - set(CHECKS))):
             if names:
                 self.add("unknown-check", entry.line, f"ignore={describe(Counter(names))} {kind}; see contentapi i18n check --list", entry)
@@ -404,6 +414,9 @@ class _Checker:
             self.add("numbers", line, f"{label}{different}; doses and durations must keep their numbers (write them in digits)", entry)
         if self.locale:
             self.check_meaning(entry, expected.text, seen.text, label, ignored, plural_form=form is not None)
+        if self.locale and self.termbase is not None and "terminology" not in ignored:
+            for problem in term_problems(self.termbase, self.locale, expected.text, seen.text):
+                self.add("terminology", line, f"{label}{problem.hint(self.locale)}", entry, ignored)
         if source.strip() == target.strip() and letter_count(source) >= 3:
             self.add("identical", line, f"{label}same as the English; translate it, or add '# contentapi: ignore=identical' if intended", entry, ignored)
         if letter_count(source) >= 20:
@@ -449,13 +462,14 @@ def _expected_nplurals(locale: str) -> int | None:
         return None
 
 
-def check_po(po: PoFile, filename: str = "<catalog>", locale: str | None = None) -> list[Finding]:
+def check_po(po: PoFile, filename: str = "<catalog>", locale: str | None = None, termbase=None) -> list[Finding]:
     """Every finding for one parsed catalog, sorted by line. Never raises.
 
     ``locale`` (a served code such as ``es`` or ``zh-Hans``) is the catalog's expected
-    language; when None it is taken from the path or the Language header.
+    language; when None it is taken from the path or the Language header. ``termbase``
+    (``contentapi.i18n.terms.Termbase``) turns on the terminology check.
     """
-    checker = _Checker(filename, locale or locale_from_path(filename))
+    checker = _Checker(filename, locale or locale_from_path(filename), termbase)
     try:
         findings = checker.run(po)
     except Exception as error:  # noqa: BLE001  (the promise: never crash on any input, report instead)
@@ -465,7 +479,8 @@ def check_po(po: PoFile, filename: str = "<catalog>", locale: str | None = None)
     return sorted(findings, key=lambda finding: (finding.line, finding.severity != ERROR, finding.check))
 
 
-def read_and_check(data: bytes, filename: str = "<catalog>", locale: str | None = None) -> tuple[PoFile | None, list[Finding]]:
+def read_and_check(data: bytes, filename: str = "<catalog>", locale: str | None = None,
+                   termbase=None) -> tuple[PoFile | None, list[Finding]]:
     """Parse .po bytes once and check them: the parsed file (None when it cannot be read) and the findings.
 
     Compiling, publishing and previewing take the parsed file from here, so an upload is read
@@ -478,21 +493,21 @@ def read_and_check(data: bytes, filename: str = "<catalog>", locale: str | None 
     except PoSyntaxError as error:
         hint = f"{error.message}; fix the syntax (a .po editor such as Poedit shows it)"
         return None, [Finding(filename, error.line, None, "unparsable", ERROR, hint)]
-    return po, check_po(po, filename, locale)
+    return po, check_po(po, filename, locale, termbase)
 
 
-def check_po_bytes(data: bytes, filename: str = "<catalog>", locale: str | None = None) -> list[Finding]:
+def check_po_bytes(data: bytes, filename: str = "<catalog>", locale: str | None = None, termbase=None) -> list[Finding]:
     """Every finding for one .po file's bytes, sorted by line. Never raises."""
-    return read_and_check(data, filename, locale)[1]
+    return read_and_check(data, filename, locale, termbase)[1]
 
 
-def check_po_file(path: Path, locale: str | None = None) -> list[Finding]:
+def check_po_file(path: Path, locale: str | None = None, termbase=None) -> list[Finding]:
     """Check a .po file on disk; an unreadable file is one ``unparsable`` finding."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
         return [Finding(str(path), 1, None, "unparsable", ERROR, f"cannot read the file ({error.strerror or error})")]
-    return check_po_bytes(data, str(path), locale)
+    return check_po_bytes(data, str(path), locale, termbase)
 
 
 def message_key(entry: PoEntry) -> tuple[str | None, str | None]:

@@ -440,11 +440,13 @@ def read_po(data: bytes) -> PoFile:
     return PoFile(bytes(data), tuple(entries), tuple(obsolete))
 
 
-def compile_mo(po: PoFile) -> bytes:
+def compile_mo(po: PoFile, extra: dict[tuple[str, str], str] | None = None) -> bytes:
     """The .mo bytes of a parsed catalog, fuzzy and untranslated entries left out (as msgfmt does).
 
     The entries are handed to Babel's MO writer as they were parsed here, so what is compiled is
-    exactly what was checked: the file is never read a second time by another parser.
+    exactly what was checked: the file is never read a second time by another parser. ``extra``
+    adds messages the .po does not have, keyed (msgctxt, msgid): the review states of
+    ``contentapi.i18n.review``, which a worker reads from the .mo it loads anyway.
     """
     catalog = Catalog(fuzzy=False)
     header = po.header
@@ -456,6 +458,8 @@ def compile_mo(po: PoFile) -> bytes:
         identifier = (entry.msgid, entry.msgid_plural) if entry.is_plural else entry.msgid
         string = tuple(entry.forms) if entry.is_plural else entry.forms[0]
         catalog.add(identifier, string, context=entry.context)
+    for (context, msgid), string in (extra or {}).items():
+        catalog.add(msgid, string, context=context)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()

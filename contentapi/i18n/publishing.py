@@ -35,6 +35,7 @@ from contentapi.i18n.domains import (
 )
 from contentapi.i18n.locales import SUPPORTED_LOCALES, to_babel_id, translatable_locale
 from contentapi.i18n.po import PoDecodeError, PoFile, PoSyntaxError, read_po
+from contentapi.i18n.review import Reviewed, ReviewRequest, carry, carry_restored, counts, reviewed
 from contentapi.i18n.revisions import (
     Manifest,
     NewRevision,
@@ -122,21 +123,40 @@ def filename_of(locale: str, domain: str) -> str:
     return f"{to_babel_id(locale)}/LC_MESSAGES/{domain}.po"
 
 
-def checked_and_compiled(locale: str, data: bytes, filename: str) -> tuple[PoFile, bytes, list[Finding]]:
+def checked_and_compiled(locale: str, data: bytes, filename: str, termbase=None) -> tuple[PoFile, bytes, list[Finding]]:
     """An upload read once, checked, compiled and loaded: (parsed, .mo bytes, findings).
 
     CatalogRejected when it has errors or, should gettext still refuse what passed the checks,
     cannot be compiled or loaded: a rejection, never a crash.
     """
-    po, findings = read_and_check(data, filename, locale)
+    po, findings = read_and_check(data, filename, locale, termbase)
     if po is None or has_errors(findings):
         raise CatalogRejected(findings)
+    return po, _compiled(po, locale, filename), findings
+
+
+def _compiled(po: PoFile, locale: str, filename: str) -> bytes:
     try:
         compiled = compile_po(po, locale)
         load_mo(compiled)
     except CatalogError as error:
         raise CatalogRejected([Finding(filename, 1, None, "unparsable", ERROR, f"the catalog cannot be compiled ({error})")]) from None
-    return po, compiled, findings
+    return compiled
+
+
+class ReviewRefused(PublishError):
+    """A review was refused (``error`` says why, with the messages concerned); nothing changed."""
+
+    def __init__(self, error):
+        super().__init__(error.message)
+        self.error = error
+
+
+def shorten_id(msgid: str) -> str:
+    """A msgid as findings name it."""
+    from contentapi.i18n.po import shorten
+
+    return shorten(msgid, 80)
 
 
 def _readable(data: bytes) -> PoFile | None:
@@ -154,6 +174,7 @@ class Publisher:
         self.translations_dir = Path(translations_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._templates: dict[str, tuple[tuple, set]] = {}
+        self._termbase_errors: set[str] = set()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -216,15 +237,41 @@ class Publisher:
         return keys
 
     def _stats(self, locale: str, domain: str, po: PoFile | None) -> dict:
-        return catalog_stats(po, locale, self.template_keys(domain)).to_dict() if po is not None else {}
+        if po is None:
+            return {}
+        return {**catalog_stats(po, locale, self.template_keys(domain)).to_dict(), "review": counts(po)}
+
+    def termbase(self, locale: str):
+        """The locale's termbase in the translations folder (read again only when its file changed), or
+        None. One that cannot be read turns the terminology check off (logged once): a termbase is
+        advice, never a reason to refuse a catalog."""
+        from contentapi.i18n.terms import TermbaseError, load_termbase
+
+        try:
+            return load_termbase(self.translations_dir, locale)
+        except (TermbaseError, OSError) as error:
+            if str(error) not in self._termbase_errors:
+                self._termbase_errors.add(str(error))
+                logger.error("termbase not used (the terminology check is off for %s): %s", locale, error)
+            return None
 
     # -- writing -------------------------------------------------------------------------------
 
     def _prepared(self, locale: str, domain: str, data: bytes, action: str, translator: str | None,
                   restored_from: int | None = None) -> tuple[PoFile, NewRevision, list[Finding]]:
-        po, compiled, findings = checked_and_compiled(locale, data, filename_of(locale, domain))
+        po, compiled, findings = checked_and_compiled(locale, data, filename_of(locale, domain), self.termbase(locale))
         change = NewRevision(domain, data, compiled, action, translator, self._stats(locale, domain, po), restored_from)
         return po, change, findings
+
+    def _with_reviews(self, locale: str, domain: str, change: NewRevision, data: bytes) -> NewRevision:
+        """``change`` with its .po bytes replaced by ``data``, the same catalog with other review
+        comments (so the same checks hold): compiled again for the states its .mo carries."""
+        if data == change.po:
+            return change
+        po = read_po(data)
+        compiled = _compiled(po, locale, filename_of(locale, domain))
+        return NewRevision(domain, data, compiled, change.action, change.translator, self._stats(locale, domain, po),
+                           change.restored_from, change.source, change.current)
 
     def _commit(self, locale: str, plan) -> tuple[Manifest, list[Revision]]:
         try:
@@ -261,10 +308,12 @@ class Publisher:
             removed[:] = removed_translations(before, po, filename_of(locale, domain)) if before else []
             if removed and not allow_removals:
                 raise TranslationsWouldBeLost(removed)
-            return [change]
+            # Reviews come from what is published, never from the upload (contentapi.i18n.review).
+            published = carry_restored(before, po) if action == "restore" else carry(before, po, translator)
+            return [self._with_reviews(locale, domain, change, published)]
 
         _, (revision,) = self._commit(locale, plan)
-        warnings = [finding for finding in findings if finding.severity != ERROR]
+        warnings = [finding for finding in findings if finding.severity != ERROR and finding.check != "review"]
         return revision, warnings + removed
 
     def publish_locale(self, locale: str, data: bytes, if_match: str | None, translator: str | None,
@@ -290,19 +339,78 @@ class Publisher:
             removed.clear()
             for domain, part in parts.items():
                 pointer = manifest.domains.get(domain)
-                if pointer is not None and pointer.hash == content_hash(part):
-                    continue
                 before = _readable(self._po(locale, domain, pointer.revision)) if pointer else None
+                published = carry(before, read_po(part), translator)
+                if pointer is not None and pointer.hash == content_hash(published):
+                    continue
                 if before:  # compared with the whole upload, so findings name its lines
                     removed.extend(removed_translations(before, po, filename))
-                changes.append(self._prepared(locale, domain, part, "publish", translator)[1])
+                change = self._prepared(locale, domain, part, "publish", translator)[1]
+                changes.append(self._with_reviews(locale, domain, change, published))
             if removed and not allow_removals:
                 raise TranslationsWouldBeLost(removed)
             return changes
 
         _, revisions = self._commit(locale, plan)
-        warnings = [finding for finding in findings if finding.severity != ERROR]
+        warnings = [finding for finding in findings if finding.severity != ERROR and finding.check != "review"]
         return revisions, warnings + removed
+
+    def review(self, locale: str, requests: dict[str, ReviewRequest], reviewer: str, if_match: str | None,
+               date: str | None = None) -> tuple[list[Revision], list[Reviewed], list[Finding], str | None]:
+        """Review messages of one or more domains of a locale as ``reviewer``, in one commit.
+
+        ``if_match`` names the whole locale's ETag, or the domain's when one domain is reviewed.
+        Each domain whose catalog changes becomes a new revision (action ``review``), checked and
+        compiled like any other. Raises PreconditionFailed, NoCatalog, ReviewRefused (``error``:
+        a ``contentapi.i18n.review.ReviewError``), CatalogRejected or StoreError, each with nothing
+        changed. Returns (revisions, messages changed, warnings of the reviewed catalogs on the
+        messages reviewed, the new ETag of what ``if_match`` named).
+        """
+        from contentapi.i18n.review import ReviewError
+
+        changed: list[Reviewed] = []
+        warnings: list[Finding] = []
+        matched: list[str] = []
+
+        def plan(manifest: Manifest) -> list[NewRevision]:
+            changed.clear()
+            warnings.clear()
+            single = next(iter(requests)) if len(requests) == 1 else None
+            pointer = manifest.domains.get(single) if single else None
+            if if_match is not None:
+                if if_match_allows(if_match, locale_etag(manifest)):
+                    matched[:] = ["locale"]
+                elif pointer is not None and if_match_allows(if_match, etag_of(pointer.hash)):
+                    matched[:] = ["domain"]
+                else:
+                    raise PreconditionFailed(locale_etag(manifest) if single is None else etag_of(pointer.hash) if pointer else None)
+            changes = []
+            for domain, request in requests.items():
+                pointer = manifest.domains.get(domain)
+                if pointer is None:
+                    raise NoCatalog(f"{locale} has no published {domain} catalog")
+                data = self._po(locale, domain, pointer.revision)
+                try:
+                    new, done = reviewed(read_po(data), request, reviewer, date)
+                except ReviewError as error:
+                    raise ReviewRefused(error) from None
+                if new == data:
+                    continue
+                po, change, findings = self._prepared(locale, domain, new, "review", reviewer)
+                keys = {(item.msgctxt, item.msgid) for item in done}
+                warnings.extend(finding for finding in findings if finding.severity != ERROR
+                                and (finding.msgctxt, finding.msgid) in {(c, shorten_id(m)) for c, m in keys})
+                changed.extend(done)
+                changes.append(change)
+            return changes
+
+        manifest, revisions = self._commit(locale, plan)
+        if matched == ["domain"]:
+            domain = next(iter(requests))
+            etag = etag_of(manifest.domains[domain].hash) if domain in manifest.domains else None
+        else:
+            etag = locale_etag(manifest)
+        return revisions, changed, warnings, etag
 
     def restore(self, locale: str, revision_id: int, translator: str | None, if_match: str | None = None,
                 domain: str | None = None) -> Revision:
@@ -319,19 +427,24 @@ class Publisher:
                                    whole_locale_if_match=domain is None)
         return restored
 
-    def preview(self, served: LocaleCatalog, domain: str | None, data: bytes) -> tuple[LocaleCatalog, list[Finding]]:
+    def preview(self, served: LocaleCatalog, domain: str | None, data: bytes,
+                translator: str | None = None) -> tuple[LocaleCatalog, list[Finding]]:
         """The locale as it would be with an upload (one domain's, or a whole-locale catalog when
-        ``domain`` is None), checked and loaded in memory; CatalogRejected on errors; nothing is written."""
-        if domain is not None:
-            _, compiled, findings = checked_and_compiled(served.locale, data, filename_of(served.locale, domain))
-            return served.with_domain(domain, compiled), findings
-        _, compiled, findings = checked_and_compiled(served.locale, data, filename_of(served.locale, UI_DOMAIN))
+        ``domain`` is None), checked and loaded in memory, with the reviews publishing would give it
+        (never the upload's own); CatalogRejected on errors; nothing is written."""
+        locale = served.locale
+        name = domain or UI_DOMAIN
+        po, _, findings = checked_and_compiled(locale, data, filename_of(locale, name), self.termbase(locale))
         # The whole upload answers for every domain it has messages of (contexts name their domain).
-        po = read_po(data)
+        parts = {domain: data} if domain is not None else split_catalog(po)
+        manifest = self.store.manifest(locale)
         preview = served
-        for name in split_catalog(po):
-            preview = preview.with_domain(name, compiled)
-        return preview, findings
+        for part_domain, part in parts.items():
+            pointer = manifest.domains.get(part_domain)
+            before = _readable(self._po(locale, part_domain, pointer.revision)) if pointer else None
+            carried = read_po(carry(before, read_po(part), translator))
+            preview = preview.with_domain(part_domain, _compiled(carried, locale, filename_of(locale, part_domain)))
+        return preview, [finding for finding in findings if finding.check != "review"]
 
     # -- the repository's catalogs -------------------------------------------------------------
 

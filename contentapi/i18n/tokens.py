@@ -1,8 +1,14 @@
-"""Translator tokens: one per translator, scoped to locales, stored only as hashes.
+"""Translator tokens: one per person, scoped to locales and roles, stored only as hashes.
 
 Plain Python, no Flask. The file named by ``CONTENTAPI_TOKENS`` is JSON::
 
-    {"version": 1, "tokens": [{"name": "maria", "locales": ["es"], "sha256": "...", "created": "..."}]}
+    {"version": 1, "tokens": [{"name": "maria", "locales": ["es"], "roles": ["translator"],
+                               "sha256": "...", "created": "..."}]}
+
+Roles: ``translator`` publishes and restores text, ``reviewer`` marks messages reviewed or approved
+(and attaches back-translations), ``admin`` does both; every role may read catalogs, their history
+and previews. A token written before roles existed is a ``translator``'s. The token's name is who
+a revision, a translation and a review are recorded as (and what readers' documents show).
 
 A token is ``ctr_`` + 32 random bytes (``secrets.token_urlsafe``), shown once by
 ``contentapi tokens add``; a SHA-256 of such a high-entropy secret cannot be
@@ -38,16 +44,42 @@ class TokenError(Exception):
     """The tokens file or a command's arguments are wrong; one line, never containing a token."""
 
 
+TRANSLATOR = "translator"
+REVIEWER = "reviewer"
+ADMIN = "admin"
+ROLES = (TRANSLATOR, REVIEWER, ADMIN)
+
+
 @dataclass(frozen=True)
 class Translator:
-    """Who a valid token belongs to and which locales it may publish."""
+    """Who a valid token belongs to, which locales it may work on and in which roles."""
 
     name: str
     locales: tuple[str, ...]
+    roles: tuple[str, ...] = (TRANSLATOR,)
 
     def may_publish(self, locale: str) -> bool:
-        """True if this translator's token is scoped to ``locale``."""
+        """True if this token is scoped to ``locale`` (reading catalogs needs nothing more)."""
         return locale in self.locales
+
+    def has_role(self, role: str) -> bool:
+        """True if this token has ``role`` (an admin has every role)."""
+        return role in self.roles or ADMIN in self.roles
+
+
+def parse_roles(value: str) -> tuple[str, ...]:
+    """``translator,reviewer`` to roles; TokenError for others."""
+    roles = []
+    for item in (part.strip().lower() for part in value.split(",")):
+        if not item:
+            continue
+        if item not in ROLES:
+            raise TokenError(f"{item!r} is not a role ({', '.join(ROLES)})")
+        if item not in roles:
+            roles.append(item)
+    if not roles:
+        raise TokenError(f"give at least one role ({', '.join(ROLES)}), e.g. --roles reviewer")
+    return tuple(roles)
 
 
 def hash_token(token: str) -> str:
@@ -101,10 +133,11 @@ class TokenStore:
             yield
 
     def names(self) -> list[dict]:
-        """Every token's name, locales and creation time (never the hash)."""
-        return [{"name": e.get("name"), "locales": e.get("locales"), "created": e.get("created")} for e in self._read()]
+        """Every token's name, locales, roles and creation time (never the hash)."""
+        return [{"name": e.get("name"), "locales": e.get("locales"), "roles": e.get("roles") or [TRANSLATOR],
+                 "created": e.get("created")} for e in self._read()]
 
-    def add(self, name: str, locales: tuple[str, ...]) -> str:
+    def add(self, name: str, locales: tuple[str, ...], roles: tuple[str, ...] = (TRANSLATOR,)) -> str:
         """Create a token for ``name``; return it (the only time it is ever available)."""
         if not NAME.match(name or ""):
             raise TokenError("a token name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
@@ -117,6 +150,7 @@ class TokenStore:
                 {
                     "name": name,
                     "locales": list(locales),
+                    "roles": list(roles),
                     "sha256": hash_token(token),
                     "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 }
@@ -147,4 +181,6 @@ class TokenStore:
         if found is None:
             return None
         locales = tuple(code for code in found.get("locales") or () if code in SUPPORTED_LOCALES)
-        return Translator(str(found.get("name")), locales)
+        roles = found.get("roles")
+        roles = tuple(role for role in roles if role in ROLES) if isinstance(roles, list) else (TRANSLATOR,)
+        return Translator(str(found.get("name")), locales, roles)

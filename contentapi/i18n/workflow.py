@@ -41,6 +41,7 @@ from contentapi.i18n.domains import (
 )
 from contentapi.i18n.locales import SUPPORTED_LOCALES, locale_info, to_babel_id, translatable_locale
 from contentapi.i18n.po import BOM, PoDecodeError, PoFile, PoSyntaxError, read_po, shorten
+from contentapi.i18n.review import MO_CONTEXT, SERVE_APPROVED, policy_path, write_policy
 
 PROJECT = "contentapi"
 COPYRIGHT_HOLDER = "contentapi contributors"
@@ -230,7 +231,11 @@ def init(translations_dir: Path, locale: str, procedure: str | None = None, forc
     if existing and not force:
         raise WorkflowError(f"{existing[0]} already exists; use 'contentapi i18n update' to bring it up to date")
     # The interface catalog first: the others take their Plural-Forms from it.
-    return [_new_catalog(translations_dir, locale, domain) for domain in sorted(domains, key=lambda d: d != UI_DOMAIN)]
+    written = [_new_catalog(translations_dir, locale, domain) for domain in sorted(domains, key=lambda d: d != UI_DOMAIN)]
+    if not policy_path(translations_dir, locale).exists():
+        # A new locale serves only what its clinical reviewers approve (README: Clinical review).
+        written.append(write_policy(translations_dir, locale, SERVE_APPROVED))
+    return written
 
 
 def update_catalog(
@@ -343,7 +348,7 @@ def lost_since_compiled(po: PoFile, mo_path: Path, filename: str) -> list[Findin
     lost = []
     for message in before:
         msgid = message.id[0] if isinstance(message.id, (tuple, list)) else message.id
-        if not msgid:
+        if not msgid or message.context == MO_CONTEXT:  # the review states compiled in, not a message
             continue
         key = (message.context, None) if message.context else (None, msgid)
         if key not in kept:

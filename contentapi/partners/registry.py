@@ -60,7 +60,7 @@ THEME_FIELDS = COLOUR_FIELDS + ("logo_url", "font_stack")
 PARTNER_FIELDS = ("name", "origins", "key_sha256", "theme", "webhooks")
 WEBHOOK_FIELDS = ("url", "secret", "events")
 # What the change feed announces (contentapi.changes.feed); a webhook subscribes to some, or "*".
-WEBHOOK_EVENTS = ("translation.published", "translation.restored", "translation.imported",
+WEBHOOK_EVENTS = ("translation.published", "translation.restored", "translation.imported", "translation.reviewed",
                   "procedure.added", "procedure.changed", "procedure.removed")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]+={0,2}$")
 REGISTRY_FIELDS = ("public", "default_partner", "partners")

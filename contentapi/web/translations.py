@@ -29,7 +29,7 @@ from contentapi.i18n.publishing import (
     UnknownRevision,
 )
 from contentapi.i18n.revisions import Revision, StoreError
-from contentapi.i18n.tokens import TokenError, TokenStore, Translator
+from contentapi.i18n.tokens import TRANSLATOR, TokenError, TokenStore, Translator
 from contentapi.web.http import Problem, bearer_token, content_service, known_slug
 from contentapi.web.routes import blueprint as make_blueprint
 
@@ -68,8 +68,8 @@ def catalog_domain(slug: str | None, interface: bool) -> str | None:
     return known_slug(slug) if slug is not None else None
 
 
-def authorize(locale: str) -> Translator:
-    """The translator of the request's bearer token, allowed to work on ``locale``."""
+def authorize(locale: str, role: str | None = None) -> Translator:
+    """The person of the request's bearer token, allowed to work on ``locale`` (in ``role``, when given)."""
     path = current_app.config.get("TOKENS")
     if not path:
         raise Problem(
@@ -97,6 +97,13 @@ def authorize(locale: str) -> Translator:
             "Locale not allowed for this token",
             f"Your token may work on {', '.join(translator.locales) or 'no locale'}, not {locale}. "
             "Ask for a token scoped to this locale.",
+        )
+    if role is not None and not translator.has_role(role):
+        raise Problem(
+            403,
+            f"{role.capitalize()} role required",
+            f"The token of {translator.name} has the role(s) {', '.join(translator.roles) or 'none'}; this needs "
+            f"{role} (or admin). Ask for one: contentapi tokens add NAME --locales {locale} --roles {role}.",
         )
     return translator
 
@@ -267,7 +274,7 @@ def put_catalog(locale: str, slug: str | None = None, interface: bool = False):
     """Publish a .po: If-Match required; checked, then committed as a revision in one atomic step."""
     locale = catalog_locale(locale)
     domain = catalog_domain(slug, interface)
-    translator = authorize(locale)
+    translator = authorize(locale, TRANSLATOR)
     if_match = required_if_match(locale)
     data = uploaded_catalog()
     with publishing_problems(locale):
@@ -300,7 +307,7 @@ def restore_revision(locale: str, revision_id: str, slug: str | None = None, int
     replaces) is required, so a restore never silently undoes a colleague's publish."""
     locale = catalog_locale(locale)
     domain = catalog_domain(slug, interface)
-    translator = authorize(locale)
+    translator = authorize(locale, TRANSLATOR)
     unknown = Problem(
         404, "Unknown revision", f"{locale} has no revision {revision_id[:20]!r} here; GET .../revisions lists them."
     )
@@ -321,7 +328,7 @@ def preview(locale: str, slug: str | None = None, interface: bool = False):
     """A procedure page rendered with the uploaded catalog; nothing is published or kept."""
     locale = catalog_locale(locale)
     domain = catalog_domain(slug, interface)
-    authorize(locale)
+    translator = authorize(locale)
     page_slug = slug or request.args.get("procedure")
     if not page_slug:
         raise Problem(400, "Procedure required", "Name the page to preview: ?procedure=SLUG (GET /api/v1/procedures lists them).")
@@ -329,7 +336,7 @@ def preview(locale: str, slug: str | None = None, interface: bool = False):
     procedure = service.procedure(known_slug(page_slug))
     data = uploaded_catalog()
     with publishing_problems(locale):
-        catalog, _ = publisher().preview(service.catalogs.get(locale), domain, data)
+        catalog, _ = publisher().preview(service.catalogs.get(locale), domain, data, translator.name)
     html = service.procedure_page(localize(procedure, catalog), catalog)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Content-Language"] = locale

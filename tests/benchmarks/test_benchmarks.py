@@ -25,7 +25,8 @@ def test_generated_corpus_loads_translated_in_every_procedure(tmp_path):
     seed = client.get(f"/api/v1/procedures/{slug_of(0)}?lang=es").get_json()
     copy = client.get(f"/api/v1/procedures/{slug_of(2)}?lang=es").get_json()
     assert copy["title"] == seed["title"] != "Kyphoplasty and vertebroplasty"
-    assert copy["translation"] == seed["translation"]
+    same = ("complete", "fallback_blocks", "state", "translated_on")
+    assert {key: copy["translation"][key] for key in same} == {key: seed["translation"][key] for key in same}
     assert all("es" in entry["locales"] for entry in listing["procedures"])
 
 

@@ -124,3 +124,30 @@ def cursor_of(document: bytes) -> str:
 def test_a_cursor_we_did_not_hand_out_is_a_400_problem(settings, serve_settings, query):
     response = serve_settings(settings).get(f"/api/v1/changes?{query}")
     assert response.status == 400 and response.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_clinical_review_is_an_entry_naming_what_readers_now_get(settings, serve_settings, tmp_path):
+    """Under serve = approved, an approval changes what readers get: a translation.reviewed entry names
+    the approved blocks and the ETag the procedure's JSON then has (the one a worker serves)."""
+    import json
+
+    from contentapi.i18n.tokens import TokenStore
+    from tests.helpers import http_request
+
+    ana = TokenStore(settings["TOKENS"]).add("ana", ("es",), ("reviewer",))
+    server = serve_settings(settings, TRANSLATION_POLICY="es=approved")
+    _, cursor = every_entry(server)
+    headers = {"Authorization": f"Bearer {ana}"}
+    etag = http_request(server.port, "GET", f"/api/v1/translations/es/procedures/{SLUG}", headers)[1]["ETag"]
+    overview = f"{SLUG}/overview/1"
+    status, _, body = http_request(server.port, "POST", "/api/v1/translations/es/reviews",
+                                   {**headers, "Content-Type": "application/json", "If-Match": etag},
+                                   json.dumps({"action": "approve", "messages": [overview]}).encode())
+    assert status == 200, body
+    [entry] = every_entry(server, cursor)[0]
+    assert entry["type"] == "translation.reviewed" and entry["procedure"] == SLUG and entry["locale"] == "es"
+    assert entry["changed"] == {"sections": ["overview"], "blocks": ["overview-1"], "interface": False}
+    live = server.get(f"/api/v1/procedures/{SLUG}?lang=es")
+    assert entry["etag"] == live.headers["ETag"]
+    block = next(block for section in live.json()["sections"] for block in section["blocks"] if block["id"] == "overview-1")
+    assert (block["lang"], block["state"]) == ("es", "approved")

@@ -31,11 +31,11 @@ EXAMPLES = int(os.environ.get("CONTENTAPI_FUZZ_EXAMPLES", "25"))
 
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory):
-    """A server on private catalogs with a translator token for every locale."""
+    """A server on private catalogs with an admin token (translator and reviewer) for every locale."""
     folder = tmp_path_factory.mktemp("fuzz")
     translations = copy_translations(folder / "translations")
     tokens = folder / "tokens.json"
-    token = TokenStore(tokens).add("fuzzer", tuple(code for code in SUPPORTED_LOCALES if code != DEFAULT_LOCALE))
+    token = TokenStore(tokens).add("fuzzer", tuple(code for code in SUPPORTED_LOCALES if code != DEFAULT_LOCALE), ("admin",))
     app = create_app(
         {
             "TRANSLATIONS_DIR": str(translations),

@@ -48,6 +48,7 @@ ROUTES = {
     "/api/v1/translations/<locale>/revisions": ("GET", "/api/v1/translations/es/revisions"),
     "/api/v1/translations/<locale>/preview": ("POST", f"/api/v1/translations/es/preview?procedure={SLUG}"),
     "/api/v1/translations/<locale>/revisions/<revision_id>/restore": ("POST", "/api/v1/translations/es/revisions/1/restore"),
+    "/api/v1/translations/<locale>/reviews": ("GET", "/api/v1/translations/es/reviews"),
     **{f"/api/v1/translations/<locale>/{scope}{suffix}": (method, f"/api/v1/translations/es/{path}{concrete}")
        for scope, path in (("interface", "interface"), ("procedures/<slug>", f"procedures/{SLUG}"))
        for suffix, concrete, method in (("", "", "GET"), ("/revisions", "/revisions", "GET"),

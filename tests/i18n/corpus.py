@@ -119,7 +119,7 @@ MUTATIONS = [
     Mutation("negation-ru", "ru", "не возвращаться became возвращаться", "не возвращаться", "возвращаться"),
     Mutation("portuguese", "es", "a paragraph in Portuguese in the Spanish catalog",
              "Después de la vertebroplastia o la cifoplastia, por lo general podrá irse a casa el mismo día del procedimiento. "
-             "Es posible que tenga algo de dolor en el lugar por donde entró la aguja, " + AFTERCARE_ES
+             "Es posible que tenga algunas molestias en el lugar por donde entró la aguja, " + AFTERCARE_ES
              + " También debe evitar levantar objetos pesados y hacer cualquier actividad intensa durante varias semanas "
              "después de la cirugía, o según le indique el médico que solicitó el procedimiento.", PORTUGUESE),
     Mutation("english-left", "es", "a paragraph left in English", 'msgstr "El radiólogo que realizará el procedimiento y el personal de enfermería le explicarán otros posibles riesgos antes del procedimiento."',

@@ -82,6 +82,8 @@ CASES = [
     ("end-punctuation", catalog(entry("Rest.", "Descanse")), catalog(entry("Rest.", "Descanse."))),
     ("doubled-words", catalog(entry("Rest at home.", "Descanse en en casa.")), catalog(entry("Rest at home.", "Descanse en casa."))),
     ("zero-width", catalog(entry("Rest.", "Descan\u200bse.")), catalog(entry("Rest.", "Descanse."))),
+    ("review", catalog(entry("Rest.", "Descanse.", comment="contentapi: review=approved; approved=ana yesterday; source=0")),
+     catalog(entry("Rest.", "Descanse.", comment="contentapi: review=approved; approved=ana 2026-11-22; source=3f2a9c1b0d11"))),
 ]
 
 
@@ -94,8 +96,10 @@ def test_each_check_fails_a_bad_catalog_and_passes_the_corrected_one(check, fail
 
 
 def test_every_check_id_is_exercised_by_a_case():
-    # tested elsewhere: the meaning checks in test_checks_meaning.py, in every locale
-    exercised = {case[0] for case in CASES} | {"unknown-check", "translation-removed", "plural-table", "units", "negation", "language"}
+    # tested elsewhere: the meaning checks in test_checks_meaning.py, in every locale; terminology in
+    # test_terminology.py, in every locale
+    exercised = {case[0] for case in CASES} | {"unknown-check", "translation-removed", "plural-table", "units", "negation",
+                                               "language", "terminology"}
     assert exercised == set(CHECKS)
 
 

@@ -44,3 +44,18 @@ def test_pages_show_no_english_interface_text(live_server, locale):
     page = live_server.get(f"/{locale}/procedures/{SLUG}").text
     for english in ("Also known as", "Last reviewed", "On this page", "Skip to main content", "Reading options"):
         assert english not in page
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_the_shipped_samples_are_marked_translated_not_reviewed(locale, domain):
+    """Every shipped translation says in its catalog that it is a sample nobody has reviewed: a
+    ``review=translated`` comment for its English as it is (no translator, reviewer or approver named)."""
+    from contentapi.i18n.po import read_po as read_ours
+    from contentapi.i18n.review import TRANSLATED as STATE
+    from contentapi.i18n.review import Review, entry_source, review_of, state_of
+
+    po = read_ours(catalog_path(REPOSITORY_DIR / "translations", locale, domain).read_bytes())
+    wrong = [(entry.context or entry.msgid, review_of(entry)) for entry in po.messages
+             if review_of(entry) != Review(STATE, entry_source(entry)) or state_of(entry) != STATE]
+    assert wrong == []

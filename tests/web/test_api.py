@@ -19,10 +19,13 @@ def test_procedure_list_contract(live_server):
     document = response.json()
     assert document["locale"] == "es"
     [entry] = document["procedures"]
-    assert set(entry) == {"slug", "title", "summary", "locales", "updated", "codes", "links"}
+    assert set(entry) == {"slug", "title", "summary", "locales", "review", "updated", "codes", "links"}
     assert entry["slug"] == SLUG
     assert entry["title"] != "Kyphoplasty and vertebroplasty"  # served in Spanish
     assert set(entry["locales"]) == set(SUPPORTED_LOCALES)
+    # The shipped samples are translated, not reviewed: how much is approved, reviewed and translated.
+    assert entry["review"]["es"] == {"approved": 0.0, "reviewed": 0.0, "translated": 1.0}
+    assert entry["review"]["en"] == {"approved": 1.0, "reviewed": 1.0, "translated": 1.0}
     assert entry["links"] == {"self": f"/api/v1/procedures/{SLUG}?lang=es", "html": f"/es/procedures/{SLUG}"}
 
 
@@ -41,7 +44,12 @@ def test_procedure_contract(live_server):
         assert ("items" in block) == (block["type"] == "list")
     risks_list = next(block for block in blocks if block["type"] == "list")
     assert len(risks_list["items"]) == 5 and risks_list["html"].startswith("<ul><li>")
-    assert document["translation"] == {"complete": True, "fallback_blocks": 0}
+    assert document["translation"] == {
+        "complete": True, "fallback_blocks": 0, "state": "translated", "translators": [], "translated_on": "2026-11-24",
+        "reviewed_by": [], "reviewed_on": None, "approved_by": [], "approved_on": None,
+        "revision": document["translation"]["revision"], "source_revision": document["translation"]["source_revision"],
+        "serve": "translated"}
+    assert all(block["state"] == "translated" for block in blocks)
     assert document["links"]["alternates"] == {code: f"/{code}/procedures/{SLUG}" for code in SUPPORTED_LOCALES}
     assert "24" in json.dumps(document["sections"][3], ensure_ascii=False)
 
@@ -50,7 +58,9 @@ def test_locales_contract(live_server):
     document = live_server.get("/api/v1/locales").json()
     assert [entry["code"] for entry in document] == list(SUPPORTED_LOCALES)
     arabic = next(entry for entry in document if entry["code"] == "ar")
-    assert arabic == {"code": "ar", "name": "العربية", "english_name": "Arabic", "direction": "rtl", "completeness": 1.0}
+    assert arabic == {"code": "ar", "name": "العربية", "english_name": "Arabic", "direction": "rtl", "completeness": 1.0,
+                      "review": {"approved": 0.0, "reviewed": 0.0, "translated": 1.0}, "serve": "translated"}
+    assert document[0]["serve"] is None and document[0]["review"]["approved"] == 1.0
     assert all(0 <= entry["completeness"] <= 1 for entry in document)
 
 

@@ -43,6 +43,7 @@ EXPECTED = {
     "/api/v1/translations/<locale>/revisions": (True, True, False),
     "/api/v1/translations/<locale>/preview": (True, True, False),
     "/api/v1/translations/<locale>/revisions/<revision_id>/restore": (True, True, False),
+    "/api/v1/translations/<locale>/reviews": (True, True, False),
     **{f"/api/v1/translations/<locale>/{scope}{suffix}": (True, True, False)
        for scope in ("interface", "procedures/<slug>")
        for suffix in ("", "/revisions", "/revisions/<revision_id>/restore", "/preview")},

@@ -16,7 +16,7 @@ import pytest
 from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.po import read_po
 from contentapi.i18n.tokens import TokenStore
-from tests.helpers import SLUG
+from tests.helpers import SLUG, without_reviews
 
 PO = "text/x-gettext-translation; charset=utf-8"
 HEADING_ES = "Información general"
@@ -218,7 +218,9 @@ def test_publish_serves_the_new_text_and_records_a_revision(translators, spec, u
     validate(spec, "/api/v1/translations/{locale}", "put", 200, result)
     assert translators.heading() == "Resumen"
     new_body, new_etag = translators.fetch(url)
-    assert new_body == renamed(body) and new_etag == result["etag"] == response.headers["ETag"]
+    # Stored as sent, with who translated the changed message (never trusted from the upload).
+    assert without_reviews(new_body) == without_reviews(renamed(body)) and new_etag == result["etag"] == response.headers["ETag"]
+    assert b"# contentapi: review=translated; translated=maria " in new_body
     history = translators.call("GET", "/api/v1/translations/es/revisions", translators.maria).json()
     validate(spec, "/api/v1/translations/{locale}/revisions", "get", 200, history)
     latest, *imports = history["revisions"]
