@@ -389,3 +389,18 @@ def po_catalog(body: str, language: str = "es", plural: str | None = None) -> by
         '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
     )
     return (header + body).encode("utf-8")
+
+
+def openapi_schema(spec: dict, path: str, method: str, status: int, media: str = "application/json") -> dict:
+    """The schema our OpenAPI document declares for one response, with its components resolvable."""
+    response = spec["paths"][path][method]["responses"][str(status)]
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return {**response["content"][media]["schema"], "components": spec["components"]}
+
+
+def validate_response(spec: dict, path: str, method: str, status: int, document, media: str = "application/json") -> None:
+    """Raise jsonschema's ValidationError unless ``document`` is what the OpenAPI document declares."""
+    import jsonschema
+
+    jsonschema.validate(document, openapi_schema(spec, path, method, status, media))

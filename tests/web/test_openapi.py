@@ -7,20 +7,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from contentapi.i18n.locales import SUPPORTED_LOCALES
-from tests.helpers import SLUG
-
-
-@pytest.fixture(scope="module")
-def spec(live_server):
-    return live_server.get("/api/v1/openapi.json").json()
-
-
-def schema_for(spec, path, status, media="application/json"):
-    """The response schema of a GET operation, with components resolvable."""
-    schema = spec["paths"][path]["get"]["responses"][str(status)]
-    if "$ref" in schema:
-        schema = spec["components"]["responses"][schema["$ref"].rsplit("/", 1)[1]]
-    return {**schema["content"][media]["schema"], "components": spec["components"]}
+from tests.helpers import SLUG, openapi_schema
 
 
 def test_document_is_valid_openapi_31(spec):
@@ -49,11 +36,11 @@ def test_responses_match_their_schemas(spec, live_server, locale):
     for path, url, status, media in checks:
         response = live_server.get(url)
         assert response.status == status
-        jsonschema.validate(response.json(), schema_for(spec, path, status, media))
+        jsonschema.validate(response.json(), openapi_schema(spec, path, "get", status, media))
 
 
 def test_schema_rejects_a_document_missing_a_field(spec, live_server):
     document = live_server.get(f"/api/v1/procedures/{SLUG}").json()
     del document["translation"]
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(document, schema_for(spec, "/api/v1/procedures/{slug}", 200))
+        jsonschema.validate(document, openapi_schema(spec, "/api/v1/procedures/{slug}", "get", 200))

@@ -9,12 +9,11 @@ import json
 import re
 import subprocess
 
-import jsonschema
 import pytest
 
 from contentapi.i18n.review import today
 from contentapi.i18n.tokens import TokenStore
-from tests.helpers import SLUG, edited_content, without_reviews
+from tests.helpers import SLUG, edited_content, validate_response, without_reviews
 
 PO = "text/x-gettext-translation; charset=utf-8"
 CATALOG = f"/api/v1/translations/es/procedures/{SLUG}"
@@ -70,18 +69,6 @@ def team(own_translations, tmp_path, make_app, serve) -> Team:
     return make_team(tmp_path, make_app, serve, own_translations)
 
 
-@pytest.fixture(scope="module")
-def spec(live_server):
-    return live_server.get("/api/v1/openapi.json").json()
-
-
-def validate(spec, path, method, status, document, media="application/json"):
-    response = spec["paths"][path][method]["responses"][str(status)]
-    if "$ref" in response:
-        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    jsonschema.validate(document, {**response["content"][media]["schema"], "components": spec["components"]})
-
-
 def translated_by_maria(team: Team) -> None:
     """Maria publishes the catalog with the overview heading changed: she translated that message."""
     body, _ = team.fetch()
@@ -93,7 +80,7 @@ def test_who_may_do_what(team, spec):
     approve = {"action": "approve", "procedure": SLUG}
     refused = team.review(team.maria, approve)  # a translator's token
     assert refused.status == 403 and "reviewer" in refused.json()["detail"]
-    validate(spec, "/api/v1/translations/{locale}/reviews", "post", 403, refused.json(), "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}/reviews", "post", 403, refused.json(), "application/problem+json")
     assert team.review(team.li, approve).status == 403  # a reviewer of another locale
     assert team.review(None, approve).status == 401
     body, _ = team.fetch()
@@ -110,14 +97,14 @@ def test_statuses_and_nothing_changes(team, spec):
     assert no_if_match.status == 428
     stale = team.review(team.ana, document, '"0000"')
     assert stale.status == 412 and stale.json()["current_etag"]
-    validate(spec, "/api/v1/translations/{locale}/reviews", "post", 412, stale.json(), "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}/reviews", "post", 412, stale.json(), "application/problem+json")
     assert team.call("POST", REVIEWS, team.ana, b"approve", Content_Type="text/plain", If_Match=etag).status == 415
     for bad in ({"action": "bless", "procedure": SLUG}, {"action": "approve"}, {"procedure": SLUG},
                 {"action": "approve", "procedure": "no-such"}, {"action": "approve", "messages": [f"{SLUG}/nowhere/9"]},
                 {"action": "approve", "messages": "all"}, {"action": "approve", "procedure": SLUG, "extra": 1}, []):
         response = team.review(team.ana, bad, etag)
         assert response.status == 422, bad
-        validate(spec, "/api/v1/translations/{locale}/reviews", "post", 422, response.json(), "application/problem+json")
+        validate_response(spec, "/api/v1/translations/{locale}/reviews", "post", 422, response.json(), "application/problem+json")
     assert team.fetch() == (body, etag)
     assert team.document()["translation"]["state"] == "translated"
 
@@ -127,7 +114,7 @@ def test_approving_a_procedure_is_a_revision_and_changes_what_readers_see(team, 
     response = team.review(team.ana, {"action": "approve", "procedure": SLUG}, etag)
     assert response.status == 200
     result = response.json()
-    validate(spec, "/api/v1/translations/{locale}/reviews", "post", 200, result)
+    validate_response(spec, "/api/v1/translations/{locale}/reviews", "post", 200, result)
     (revision,) = result["revisions"]
     assert (revision["action"], revision["translator"], revision["previous_etag"]) == ("review", "ana", etag)
     assert result["etag"] == response.headers["ETag"] == team.fetch()[1]  # the one catalog's ETag, as sent
@@ -255,7 +242,7 @@ def test_back_translations_and_the_review_page(team, spec):
     response = team.review(team.ana, {"back_translations": {OVERVIEW: "Kyphoplasty and vertebroplasty are minimally invasive."}})
     assert response.status == 200 and response.json()["reviewed"][0]["state"] == "translated"
     listing = team.call("GET", f"{REVIEWS}?procedure={SLUG}", team.maria)
-    validate(spec, "/api/v1/translations/{locale}/reviews", "get", 200, listing.json())
+    validate_response(spec, "/api/v1/translations/{locale}/reviews", "get", 200, listing.json())
     item = next(m for m in listing.json()["messages"] if m["msgctxt"] == OVERVIEW)
     assert item["back_translation"] == "Kyphoplasty and vertebroplasty are minimally invasive."
     page = team.call("GET", f"{REVIEWS}?procedure={SLUG}", team.maria, Accept="text/html")
@@ -330,7 +317,7 @@ def test_bad_review_requests_are_problems_never_500(team, spec):
         response = team.call("POST", REVIEWS, team.ana, body, Content_Type="application/json", If_Match=etag)
         assert response.status == 422, (body[:20], response.status)
         assert response.headers["Content-Type"].startswith("application/problem+json")
-        validate(spec, "/api/v1/translations/{locale}/reviews", "post", 422, response.json(), "application/problem+json")
+        validate_response(spec, "/api/v1/translations/{locale}/reviews", "post", 422, response.json(), "application/problem+json")
     assert team.fetch(CATALOG.rsplit("/procedures/", 1)[0])[1] == etag
 
 

@@ -10,13 +10,12 @@ import json
 import os
 import threading
 
-import jsonschema
 import pytest
 
 from contentapi.i18n.domains import catalog_path
 from contentapi.i18n.po import read_po
 from contentapi.i18n.tokens import TokenStore
-from tests.helpers import SLUG, without_reviews
+from tests.helpers import SLUG, validate_response, without_reviews
 
 PO = "text/x-gettext-translation; charset=utf-8"
 HEADING_ES = "Información general"
@@ -75,18 +74,6 @@ def translators(own_translations, tmp_path, make_app, serve):
     return helper
 
 
-@pytest.fixture(scope="module")
-def spec(live_server):
-    return live_server.get("/api/v1/openapi.json").json()
-
-
-def validate(spec, path, method, status, document, media="application/json"):
-    response = spec["paths"][path][method]["responses"][str(status)]
-    if "$ref" in response:
-        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
-    jsonschema.validate(document, {**response["content"][media]["schema"], "components": spec["components"]})
-
-
 def renamed(body: bytes, new_heading: str = "Resumen") -> bytes:
     assert HEADING_ES.encode() in body
     return body.replace(f'msgstr "{HEADING_ES}"'.encode(), f'msgstr "{new_heading}"'.encode())
@@ -126,7 +113,7 @@ def test_every_route_needs_a_token_for_its_locale(translators, spec, path, metho
     assert translators.call(method, path, translators.maria[:-1]).status == 401
     forbidden = translators.call(method, path, translators.li)
     assert forbidden.status == 403 and "zh-Hans" in forbidden.json()["detail"]
-    validate(spec, "/api/v1/translations/{locale}", "get", 401, missing.json(), "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}", "get", 401, missing.json(), "application/problem+json")
     translators.store.revoke("maria")
     assert translators.call(method, path, translators.maria).status == 401
 
@@ -161,14 +148,14 @@ def test_put_statuses_and_nothing_changes(translators, spec, url):
     history = translators.history()
     no_if_match = translators.put(renamed(body), None, url)
     assert no_if_match.status == 428
-    validate(spec, "/api/v1/translations/{locale}", "put", 428, no_if_match.json(), "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}", "put", 428, no_if_match.json(), "application/problem+json")
     assert translators.put(renamed(body), etag, url, content_type="application/json").status == 415
     assert translators.put(renamed(body), etag, url, content_type="text/x-po; charset=latin-1").status == 415
     too_large = translators.put(body + b"#" * (70 * 1024), etag, url)
     assert too_large.status == 413
     stale = translators.put(renamed(body), '"0000"', url)
     assert stale.status == 412 and stale.headers["ETag"] == etag
-    validate(spec, "/api/v1/translations/{locale}", "put", 412, stale.json(), "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}", "put", 412, stale.json(), "application/problem+json")
     for malformed in ("W/" + etag, etag.strip('"'), f"{etag}, W/{etag}"):
         refused = translators.put(renamed(body), malformed, url)
         assert refused.status == 400 and "exactly as the GET answered it" in refused.json()["detail"], malformed
@@ -187,7 +174,7 @@ def test_put_with_check_errors_is_422_with_every_finding_and_line(translators, s
     response = translators.put(bad, etag, url)
     assert response.status == 422
     problem = response.json()
-    validate(spec, "/api/v1/translations/{locale}", "put", 422, problem, "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}", "put", 422, problem, "application/problem+json")
     found = {(f["check"], f["msgctxt"]) for f in problem["findings"]}
     assert ("numbers", f"{SLUG}/aftercare/1") in found
     assert ("unsafe-markup", f"{SLUG}/overview/heading") in found
@@ -215,14 +202,14 @@ def test_publish_serves_the_new_text_and_records_a_revision(translators, spec, u
     response = translators.put(renamed(body), etag, url)
     assert response.status == 200
     result = response.json()
-    validate(spec, "/api/v1/translations/{locale}", "put", 200, result)
+    validate_response(spec, "/api/v1/translations/{locale}", "put", 200, result)
     assert translators.heading() == "Resumen"
     new_body, new_etag = translators.fetch(url)
     # Stored as sent, with who translated the changed message (never trusted from the upload).
     assert without_reviews(new_body) == without_reviews(renamed(body)) and new_etag == result["etag"] == response.headers["ETag"]
     assert b"# contentapi: review=translated; translated=maria " in new_body
     history = translators.call("GET", "/api/v1/translations/es/revisions", translators.maria).json()
-    validate(spec, "/api/v1/translations/{locale}/revisions", "get", 200, history)
+    validate_response(spec, "/api/v1/translations/{locale}/revisions", "get", 200, history)
     latest, *imports = history["revisions"]
     assert (latest["id"], latest["domain"], latest["action"], latest["translator"]) == (3, SLUG, "publish", "maria")
     assert (latest["previous"], latest["previous_etag"]) == (2, procedure_etag)  # only the procedure changed
@@ -238,7 +225,7 @@ def test_an_upload_that_would_lose_translations_is_refused_unless_allowed(transl
     refused = translators.put(emptied, etag, url)
     assert refused.status == 409
     problem = refused.json()
-    validate(spec, "/api/v1/translations/{locale}", "put", 409, problem, "application/problem+json")
+    validate_response(spec, "/api/v1/translations/{locale}", "put", 409, problem, "application/problem+json")
     assert f"{SLUG}/overview/heading" in problem["detail"] and "allow-removals=true" in problem["detail"]
     assert [f["msgctxt"] for f in problem["findings"]] == [f"{SLUG}/overview/heading"]
     assert translators.fetch(url) == (body, etag) and translators.history() == history
@@ -300,7 +287,7 @@ def test_restore_rolls_back_as_a_new_revision(translators, spec, url):
     assert stale.status == 412  # the catalog changed since that ETag: a colleague's publish is never undone
     response = translators.call("POST", f"{url}/revisions/2/restore", translators.maria, If_Match=published_etag)
     assert response.status == 200
-    validate(spec, "/api/v1/translations/{locale}/revisions/{revision_id}/restore", "post", 200, response.json())
+    validate_response(spec, "/api/v1/translations/{locale}/revisions/{revision_id}/restore", "post", 200, response.json())
     assert translators.heading() == HEADING_ES
     assert translators.fetch(url) == (body, etag)
     history = translators.history()
