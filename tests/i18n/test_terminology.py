@@ -10,6 +10,7 @@ import pytest
 from contentapi.config import REPOSITORY_DIR
 from contentapi.i18n.checks import check_po_bytes
 from contentapi.i18n.domains import catalog_domains, catalog_path
+from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from contentapi.i18n.terms import (
     DEPRECATED,
     PREFERRED,
@@ -24,7 +25,7 @@ from contentapi.i18n.terms import (
 from tests.helpers import SLUG, po_catalog, po_entry
 
 SHIPPED = REPOSITORY_DIR / "translations"
-LOCALES = ["es", "zh-Hans", "vi", "ko", "ar", "ru"]
+LOCALES = [code for code in SUPPORTED_LOCALES if code != DEFAULT_LOCALE]
 
 # Per locale: (English, a translation that uses the term as the language inflects it, one that misses
 # it, one that uses a deprecated translation). Each is checked against the shipped termbase.

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from contentapi.config import REPOSITORY_DIR
+from contentapi.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from contentapi.i18n.terms import (
     ADMITTED,
     DEPRECATED,
@@ -25,7 +26,7 @@ from contentapi.i18n.terms import (
 )
 
 SHIPPED = REPOSITORY_DIR / "translations"
-LOCALES = ["es", "zh-Hans", "vi", "ko", "ar", "ru"]
+LOCALES = [code for code in SUPPORTED_LOCALES if code != DEFAULT_LOCALE]
 CONTENTAPI = str(Path(sys.executable).with_name("contentapi"))
 
 
